@@ -1,0 +1,128 @@
+import type { Backend } from './types';
+
+/** Options of {@link createResourcePool}. Every field is optional. */
+export interface PoolOptions {
+  /**
+   * Backends a model tries, in order, unless its preferences say otherwise.
+   * @defaultValue `['webgpu', 'webnn', 'wasm']`
+   */
+  priority?: readonly Backend[];
+  /**
+   * Deadline of a run unless the call sets `timeoutMs`.
+   * @defaultValue 60000
+   */
+  runTimeoutMs?: number;
+  /**
+   * Deadline for a connection's host to start and detect its capabilities.
+   * @defaultValue 30000
+   */
+  startTimeoutMs?: number;
+  /**
+   * Deadline for creating a session from model bytes.
+   * @defaultValue 120000
+   */
+  loadTimeoutMs?: number;
+  /**
+   * Pause between heartbeats of each connection.
+   * @defaultValue 1000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * A heartbeat unanswered this long is missed. It must outlast the longest single kernel the
+   * page runs, since a busy WebAssembly thread answers only between kernels.
+   * @defaultValue 10000
+   */
+  heartbeatTimeoutMs?: number;
+  /**
+   * Consecutive missed heartbeats after which a connection is declared hung and replaced.
+   * @defaultValue 1
+   */
+  heartbeatMaxMisses?: number;
+  /**
+   * Absolute URL prefix of onnxruntime-web's `.wasm` files; leave unset when a bundler serves
+   * them (Vite does).
+   */
+  wasmPaths?: string;
+  /**
+   * WebAssembly threads per connection; more than one needs a cross-origin isolated page.
+   * @defaultValue 1
+   */
+  numThreads?: number;
+  /**
+   * Lets tests inject real faults into hosts through the pool's internals. Never needed in use.
+   * @defaultValue false
+   */
+  faultInjection?: boolean;
+  /**
+   * The fetch used for model URLs.
+   * @defaultValue `globalThis.fetch`
+   */
+  fetch?: typeof fetch;
+}
+
+/** {@link PoolOptions} with every default filled in. */
+export type ResolvedPoolOptions = Required<Omit<PoolOptions, 'wasmPaths'>> &
+  Pick<PoolOptions, 'wasmPaths'>;
+
+/** The defaults, in one place: documentation and code read the same constant. */
+export const DEFAULT_POOL_OPTIONS: Readonly<Omit<ResolvedPoolOptions, 'fetch'>> = Object.freeze({
+  priority: Object.freeze(['webgpu', 'webnn', 'wasm'] as const),
+  runTimeoutMs: 60_000,
+  startTimeoutMs: 30_000,
+  loadTimeoutMs: 120_000,
+  heartbeatIntervalMs: 1_000,
+  heartbeatTimeoutMs: 10_000,
+  heartbeatMaxMisses: 1,
+  numThreads: 1,
+  faultInjection: false,
+});
+
+const BACKENDS: readonly Backend[] = ['webgpu', 'webnn', 'wasm'];
+
+/** Fills defaults and rejects values that cannot work, naming the option. */
+export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`createResourcePool(options): options must be an object, got ${String(options)}`);
+  }
+  const resolved: ResolvedPoolOptions = {
+    ...DEFAULT_POOL_OPTIONS,
+    fetch: globalThis.fetch.bind(globalThis),
+    ...stripUndefined(options),
+  };
+  validatePriority(resolved.priority, 'options.priority');
+  for (const key of POSITIVE_NUMBERS) requirePositive(resolved[key], `options.${key}`);
+  return resolved;
+}
+
+const POSITIVE_NUMBERS = [
+  'runTimeoutMs',
+  'startTimeoutMs',
+  'loadTimeoutMs',
+  'heartbeatIntervalMs',
+  'heartbeatTimeoutMs',
+  'heartbeatMaxMisses',
+  'numThreads',
+] as const;
+
+/** Throws unless `priority` is a non-empty list of known backends without repeats. */
+export function validatePriority(priority: unknown, name: string): asserts priority is Backend[] {
+  if (!Array.isArray(priority) || priority.length === 0) {
+    throw new TypeError(`${name} must be a non-empty array of ${BACKENDS.join(', ')}`);
+  }
+  for (const backend of priority) {
+    if (!BACKENDS.includes(backend as Backend)) {
+      throw new RangeError(`${name} has unknown backend ${JSON.stringify(backend)}; use ${BACKENDS.join(', ')}`);
+    }
+  }
+  if (new Set(priority).size !== priority.length) throw new RangeError(`${name} lists a backend twice`);
+}
+
+function requirePositive(value: unknown, name: string): void {
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new RangeError(`${name} must be a number above 0, got ${String(value)}`);
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,77 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+
+/** An execution provider a connection can host. */
+export type Backend = 'webgpu' | 'webnn' | 'wasm';
+
+/** What a model works on; it feeds routing priors and recommendations. */
+export type ModelType = 'text' | 'vision' | 'audio' | 'multimodal';
+
+/** A precision variant of a model. `fp16`, `q8`, `q4` map from the seed's 16, 8 and 4 bits. */
+export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4';
+
+/** The kind of realm a connection runs in. */
+export type ConnectionKind = 'worker' | 'iframe';
+
+/** Model bytes, or where to fetch them. Relative URLs resolve against the page. */
+export type ModelBytesSource = string | URL | ArrayBuffer | Uint8Array;
+
+/** A single model, or a map of its precision variants. */
+export type ModelSource = ModelBytesSource | Partial<Record<Precision, ModelBytesSource>>;
+
+/** Session options passed through to onnxruntime-web, minus what webaccel owns. */
+export type PassThroughSessionOptions = Omit<
+  InferenceSession.SessionOptions,
+  'executionProviders' | 'externalData'
+>;
+
+/** How a model would like to run. Every field is optional. */
+export interface ModelPreferences {
+  /**
+   * Backends to try, in order. A backend that is missing, or cannot create the session, is
+   * skipped and the reason recorded.
+   * @defaultValue `['webgpu', 'webnn', 'wasm']`
+   */
+  priority?: readonly Backend[];
+  /**
+   * Which variant to load when `source` lists several.
+   * @defaultValue `'fp32'` when listed, else the first variant listed
+   */
+  precision?: Precision;
+  /** Options handed to onnxruntime-web's `InferenceSession.create`. */
+  sessionOptions?: PassThroughSessionOptions;
+}
+
+/** What {@link ResourcePool.getModel} needs. */
+export interface GetModelOptions {
+  type: ModelType;
+  /** A name for the model; with the source it identifies the model in the pool. */
+  name: string;
+  source: ModelSource;
+  preferences?: ModelPreferences;
+  signal?: AbortSignal;
+}
+
+/** Per-call options of {@link ModelHandle.run}. */
+export interface RunOptions {
+  /** Cancels the call: it rejects with category `CANCELLED`, code `ABORTED`. */
+  signal?: AbortSignal;
+  /**
+   * The call's deadline. A call still running then rejects with category `TIMEOUT`.
+   * @defaultValue the pool's `runTimeoutMs`
+   */
+  timeoutMs?: number;
+}
+
+/** Input tensors by input name. */
+export type Feeds = Readonly<Record<string, Tensor>>;
+
+/** Output tensors by output name. */
+export type Results = Record<string, Tensor>;
+
+/** A backend that was tried and passed over, and why. */
+export interface BackendFailure {
+  backend: Backend;
+  category: string;
+  code: string;
+  message: string;
+}

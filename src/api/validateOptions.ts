@@ -1,0 +1,50 @@
+import { AccelError } from '../errors/AccelError';
+import { ErrorCategory } from '../errors/ErrorCategory';
+import { validatePriority } from './options';
+import type { GetModelOptions, RunOptions } from './types';
+
+const MODEL_TYPES = ['text', 'vision', 'audio', 'multimodal'];
+
+/** Rejects `getModel` options that cannot work, naming the field, the allowed values and the value. */
+export function checkGetModelOptions(options: GetModelOptions): void {
+  guard(() => {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`getModel(options): options must be an object, got ${String(options)}`);
+    }
+    if (!MODEL_TYPES.includes(options.type)) {
+      throw new RangeError(`getModel: type must be one of ${MODEL_TYPES.join(', ')}, got ${JSON.stringify(options.type)}`);
+    }
+    if (typeof options.name !== 'string' || options.name === '') {
+      throw new TypeError(`getModel: name must be a non-empty string, got ${JSON.stringify(options.name)}`);
+    }
+    if (options.source === undefined || options.source === null) {
+      throw new TypeError('getModel: source is required (a URL, bytes, or a map of precision variants)');
+    }
+    const priority = options.preferences?.priority;
+    if (priority !== undefined) validatePriority(priority, 'getModel: preferences.priority');
+  });
+}
+
+/** Rejects run options that cannot work. */
+export function checkRunOptions(options: RunOptions): void {
+  guard(() => {
+    const { timeoutMs, signal } = options;
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+      throw new RangeError(`run: timeoutMs must be a number above 0, got ${String(timeoutMs)}`);
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError('run: signal must be an AbortSignal');
+    }
+  });
+}
+
+function guard(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw new AccelError((error as Error).message, {
+      category: ErrorCategory.INVALID_INPUT,
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,222 @@
+import { wrap, type Remote } from 'comlink';
+import type { Backend, ConnectionKind, PassThroughSessionOptions } from '../api/types';
+import { AccelError } from '../errors/AccelError';
+import { ErrorCategory } from '../errors/ErrorCategory';
+import { fromWireError } from '../errors/errorWire';
+import { raceCall } from '../util/raceCall';
+import { installErrorWire } from './comlinkErrors';
+import { Heartbeat, type HeartbeatOptions } from './Heartbeat';
+import type { HostEvent } from './hostEvents';
+import type {
+  HostApi,
+  HostCapabilities,
+  HostFault,
+  HostStats,
+  ModelInfo,
+  RunReply,
+  WireTensors,
+} from './protocol';
+import type { Transport } from './Transport';
+
+/** Where a connection is in its life. */
+export type ConnectionState = 'starting' | 'ready' | 'closed';
+
+/** How a connection is run; the pool fills every field. */
+export interface ConnectionOptions {
+  heartbeat: HeartbeatOptions;
+  startTimeoutMs: number;
+  loadTimeoutMs: number;
+  faultInjection: boolean;
+  wasmPaths?: string;
+  numThreads?: number;
+}
+
+/** What a connection tells its owner. */
+export interface ConnectionObserver {
+  onClosed(connection: Connection, error: AccelError): void;
+  onHostEvent(connection: Connection, event: HostEvent): void;
+  onPing(connection: Connection, latencyMs: number): void;
+}
+
+/** Per-call controls. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * One host in one realm (kind) with one execution provider (backend), reached over comlink.
+ * Every call is raced against the connection's death, the caller's signal and a deadline, so a
+ * call never outlives its connection: comlink alone would leave it pending forever.
+ */
+export class Connection {
+  readonly kind: ConnectionKind;
+  state: ConnectionState = 'starting';
+  capabilities: HostCapabilities | undefined;
+  lastPingMs: number | undefined;
+  /** Model ids loaded (or loading) here. */
+  readonly models = new Map<string, Promise<ModelInfo>>();
+
+  private readonly remote: Remote<HostApi>;
+  private readonly lost: Promise<never>;
+  private markLost!: (error: AccelError) => void;
+  private closeReason: AccelError | undefined;
+  private readonly heartbeat: Heartbeat;
+
+  constructor(
+    readonly id: string,
+    readonly backend: Backend,
+    private readonly transport: Transport,
+    private readonly options: ConnectionOptions,
+    private readonly observer: ConnectionObserver,
+  ) {
+    installErrorWire();
+    this.kind = transport.kind;
+    this.lost = new Promise<never>((_, reject) => (this.markLost = reject));
+    this.lost.catch(() => undefined);
+    this.remote = wrap<HostApi>(transport.endpoint);
+    this.heartbeat = new Heartbeat(
+      {
+        ping: (timeoutMs) => this.call('ping', (r) => r.ping(), { timeoutMs }).then(() => undefined),
+        onLatency: (ms) => this.recordPing(ms),
+        onHung: (misses) => this.close(hungError(this, misses)),
+      },
+      options.heartbeat,
+    );
+    transport.listen({
+      onFatal: (error) => this.close(error.with({ backend, connectionId: id })),
+      onHostEvent: (event) => this.observer.onHostEvent(this, event),
+    });
+  }
+
+  /** The error the connection closed with, once closed. */
+  get closedWith(): AccelError | undefined {
+    return this.closeReason;
+  }
+
+  /** The realm behind the connection, for tests that kill it from outside. */
+  get realm(): Worker | HTMLIFrameElement {
+    return this.transport.realm;
+  }
+
+  /** Starts the host and detects capabilities; rejects if the realm fails to come up. */
+  async start(signal?: AbortSignal): Promise<HostCapabilities> {
+    const init = {
+      connectionId: this.id,
+      backend: this.backend,
+      wasmPaths: this.options.wasmPaths,
+      numThreads: this.options.numThreads,
+      faultInjection: this.options.faultInjection,
+    };
+    const capabilities = await this.call('start', (r) => r.start(init), {
+      signal,
+      timeoutMs: this.options.startTimeoutMs,
+    });
+    (this.transport as { markStarted?: () => void }).markStarted?.();
+    this.capabilities = capabilities;
+    if (this.state === 'starting') this.state = 'ready';
+    this.heartbeat.start();
+    return capabilities;
+  }
+
+  /** Loads a model once; later calls for the same id share the first load. */
+  load(
+    modelId: string,
+    bytes: Uint8Array,
+    sessionOptions: PassThroughSessionOptions | undefined,
+    signal?: AbortSignal,
+  ): Promise<ModelInfo> {
+    const existing = this.models.get(modelId);
+    if (existing !== undefined) return existing;
+
+    const loading = this.call('load', (r) => r.load({ modelId, bytes, sessionOptions }), {
+      signal,
+      timeoutMs: this.options.loadTimeoutMs,
+    });
+    this.models.set(modelId, loading);
+    loading.catch(() => this.models.delete(modelId));
+    return loading;
+  }
+
+  run(modelId: string, feeds: WireTensors, options: CallOptions): Promise<RunReply> {
+    return this.call('run', (r) => r.run(modelId, feeds), options);
+  }
+
+  async unload(modelId: string): Promise<void> {
+    if (!this.models.delete(modelId) || this.state === 'closed') return;
+    await this.call('unload', (r) => r.unload(modelId), { timeoutMs: this.options.loadTimeoutMs });
+  }
+
+  hostStats(): Promise<HostStats> {
+    return this.call('stats', (r) => r.stats(), { timeoutMs: this.options.heartbeat.timeoutMs });
+  }
+
+  injectFault(fault: HostFault): Promise<void> {
+    return this.call('fault', (r) => r.injectFault(fault), { timeoutMs: this.options.startTimeoutMs });
+  }
+
+  /** Ends the connection: its realm is terminated and every pending call rejects with `error`. */
+  close(error: AccelError): void {
+    if (this.state === 'closed') return;
+
+    this.state = 'closed';
+    this.closeReason = error;
+    this.heartbeat.stop();
+    this.transport.terminate();
+    this.markLost(error);
+    this.observer.onClosed(this, error);
+  }
+
+  private recordPing(ms: number): void {
+    this.lastPingMs = ms;
+    this.observer.onPing(this, ms);
+  }
+
+  private call<T>(
+    what: string,
+    invoke: (remote: Remote<HostApi>) => Promise<T>,
+    { signal, timeoutMs }: CallOptions,
+  ): Promise<T> {
+    if (this.closeReason !== undefined) return Promise.reject(this.closeReason);
+
+    return raceCall(invoke(this.remote), {
+      lost: this.lost,
+      signal,
+      timeoutMs,
+      onTimeout: () =>
+        new AccelError(`${what} on connection ${this.id} took longer than ${timeoutMs} ms`, {
+          category: ErrorCategory.TIMEOUT,
+          code: 'DEADLINE_EXCEEDED',
+          backend: this.backend,
+          connectionId: this.id,
+        }),
+      onAbort: () => abortError(signal),
+    });
+  }
+}
+
+/** The error a call ends with when its signal aborts; the signal's reason is the cause. */
+export function abortError(signal: AbortSignal | undefined): AccelError {
+  return new AccelError('The call was cancelled by its AbortSignal', {
+    category: ErrorCategory.CANCELLED,
+    code: 'ABORTED',
+    cause: signal?.reason,
+  });
+}
+
+function hungError(connection: Connection, misses: number): AccelError {
+  return new AccelError(
+    `Connection ${connection.id} missed ${misses} heartbeats and was declared hung`,
+    {
+      category: ErrorCategory.CONNECTION,
+      code: 'HEARTBEAT_MISSED',
+      backend: connection.backend,
+      connectionId: connection.id,
+    },
+  );
+}
+
+/** Rebuilds a host event's error. */
+export function hostEventError(event: HostEvent): Error {
+  return fromWireError(event.error);
+}

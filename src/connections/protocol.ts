@@ -1,0 +1,131 @@
+/**
+ * The contract between the page and a connection's host. Everything here crosses a worker or
+ * iframe boundary, so it is plain, structured-clone safe data.
+ */
+import type { Tensor } from 'onnxruntime-common';
+import type { Backend, PassThroughSessionOptions } from '../api/types';
+
+/** A tensor as it crosses the boundary. */
+export interface WireTensor {
+  readonly type: Tensor.Type;
+  readonly data: Tensor.DataTypeMap[Tensor.Type];
+  readonly dims: readonly number[];
+}
+
+/** Tensors by name, as they cross the boundary. */
+export type WireTensors = Record<string, WireTensor>;
+
+/** What the page tells a host when it starts. */
+export interface HostInit {
+  readonly connectionId: string;
+  readonly backend: Backend;
+  /** An absolute URL prefix for onnxruntime-web's `.wasm` files; unset lets the bundler decide. */
+  readonly wasmPaths?: string;
+  /** WebAssembly threads; more than one needs a cross-origin isolated page. */
+  readonly numThreads?: number;
+  /** Allows {@link HostApi.injectFault}. Off unless the pool was created for fault tests. */
+  readonly faultInjection?: boolean;
+}
+
+/** WebGPU as the host found it. */
+export interface WebGpuCapability {
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly description?: string;
+  readonly shaderF16?: boolean;
+  readonly maxBufferSize?: number;
+  readonly maxStorageBufferBindingSize?: number;
+}
+
+/** WebNN as the host found it. */
+export interface WebNnCapability {
+  readonly available: boolean;
+  readonly reason?: string;
+  /** The device types a context could be created for. */
+  readonly deviceTypes: readonly string[];
+}
+
+/** WebAssembly as the host found it. */
+export interface WasmCapability {
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly threads: boolean;
+  readonly simd: boolean;
+}
+
+/** Everything a host detected once at start. */
+export interface HostCapabilities {
+  readonly backend: Backend;
+  /** Whether the host's own backend can run sessions here. */
+  readonly available: boolean;
+  /** Why not, when it cannot. */
+  readonly reason?: string;
+  readonly webgpu: WebGpuCapability;
+  readonly webnn: WebNnCapability;
+  readonly wasm: WasmCapability;
+  readonly ortVersion: string;
+  readonly userAgent: string;
+}
+
+/** One input or output of a loaded model. */
+export interface ValueInfo {
+  readonly name: string;
+  /** The element type, when the model states it. */
+  readonly type?: Tensor.Type;
+  /** Dimensions; symbolic ones are strings, unknown ones -1. */
+  readonly shape?: readonly (number | string)[];
+}
+
+/** What a host reports about a model it loaded. */
+export interface ModelInfo {
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  readonly loadMs: number;
+}
+
+/** What a host needs to create a session. */
+export interface LoadRequest {
+  readonly modelId: string;
+  readonly bytes: Uint8Array;
+  readonly sessionOptions?: PassThroughSessionOptions;
+}
+
+/** A run's outputs and how long the host spent. */
+export interface RunReply {
+  readonly outputs: WireTensors;
+  /** Time waiting behind earlier runs on this host. */
+  readonly queuedMs: number;
+  /** Time inside `session.run` and output conversion. */
+  readonly runMs: number;
+}
+
+/** What a host says of itself. */
+export interface HostStats {
+  readonly runs: number;
+  readonly models: readonly string[];
+  /** WebAssembly memory in bytes, when measurable. */
+  readonly wasmMemoryBytes?: number;
+}
+
+/** Faults a test can inject inside a real host, only when the pool allows it. */
+export type HostFault =
+  | { readonly kind: 'throw'; readonly message: string; readonly times?: number }
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'close-self' }
+  | { readonly kind: 'exhaust-memory' }
+  | { readonly kind: 'unhandled-rejection'; readonly message: string }
+  | { readonly kind: 'destroy-gpu-device' };
+
+/** The host's remote interface; every method runs inside the connection. */
+export interface HostApi {
+  start(init: HostInit): Promise<HostCapabilities>;
+  load(request: LoadRequest): Promise<ModelInfo>;
+  run(modelId: string, feeds: WireTensors): Promise<RunReply>;
+  unload(modelId: string): Promise<void>;
+  /** Answers at once; its round trip is the connection's ping latency. */
+  ping(): Promise<number>;
+  stats(): Promise<HostStats>;
+  injectFault(fault: HostFault): Promise<void>;
+}

@@ -1,0 +1,79 @@
+import type { HostFault } from '../connections/protocol';
+import type { OrtRuntime } from './loadRuntime';
+
+/**
+ * Real faults inside a real host, for tests of recovery. A host only arms them when the pool
+ * that started it asked for fault injection; nothing in normal use reaches this code.
+ */
+export class FaultInjector {
+  private throwsLeft = 0;
+  private throwMessage = '';
+  private hangNext = false;
+  private exhaustNext = false;
+
+  constructor(private readonly runtime: () => OrtRuntime | undefined) {}
+
+  /** Arms a fault: some strike at once, the rest on the next run. */
+  arm(fault: HostFault): void {
+    switch (fault.kind) {
+      case 'throw':
+        this.throwsLeft = fault.times ?? 1;
+        this.throwMessage = fault.message;
+        return;
+      case 'hang':
+        this.hangNext = true;
+        return;
+      case 'exhaust-memory':
+        this.exhaustNext = true;
+        return;
+      case 'close-self':
+        setTimeout(() => (globalThis as { close?: () => void }).close?.(), 0);
+        return;
+      case 'unhandled-rejection':
+        void Promise.reject(new Error(fault.message));
+        return;
+      case 'destroy-gpu-device':
+        void this.destroyDevice();
+        return;
+    }
+  }
+
+  /** Called by the host before each run; strikes with whatever is armed. */
+  async beforeRun(): Promise<void> {
+    if (this.hangNext) spinForever();
+    if (this.exhaustNext) {
+      this.exhaustNext = false;
+      exhaustMemory();
+    }
+    if (this.throwsLeft > 0) {
+      this.throwsLeft -= 1;
+      throw new Error(this.throwMessage);
+    }
+  }
+
+  private async destroyDevice(): Promise<void> {
+    const env = this.runtime()?.env.webgpu as { device?: GPUDevice | Promise<GPUDevice> } | undefined;
+    const device = await env?.device;
+    device?.destroy();
+  }
+}
+
+/** Blocks the realm's event loop for good, as a runaway kernel would. */
+function spinForever(): never {
+  for (;;) {
+    // A loop with a side effect the engine cannot prove away.
+    if (performance.now() < 0) break;
+  }
+  throw new Error('unreachable');
+}
+
+/** Allocates until the engine refuses, then lets it all go and rethrows the engine's error. */
+function exhaustMemory(): never {
+  const hoard: ArrayBuffer[] = [];
+  try {
+    for (;;) hoard.push(new ArrayBuffer(256 * 1024 * 1024));
+  } catch (error) {
+    hoard.length = 0;
+    throw error;
+  }
+}

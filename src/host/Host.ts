@@ -1,0 +1,189 @@
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import { AccelError } from '../errors/AccelError';
+import { ErrorCategory } from '../errors/ErrorCategory';
+import { classify, type ErrorPhase } from '../errors/classify';
+import { fromWireTensors, toWireTensors, transferablesOf } from '../connections/tensorWire';
+import type {
+  HostApi,
+  HostCapabilities,
+  HostFault,
+  HostInit,
+  HostStats,
+  LoadRequest,
+  ModelInfo,
+  RunReply,
+  ValueInfo,
+  WireTensors,
+} from '../connections/protocol';
+import { detectCapabilities } from './detectCapabilities';
+import { loadRuntime, type OrtRuntime } from './loadRuntime';
+import { FaultInjector } from './FaultInjector';
+
+/** Hands a reply's buffers over instead of copying them; set by the transport. */
+export type Transfer = <T>(value: T, transferables: Transferable[]) => T;
+
+/**
+ * Runs onnxruntime-web sessions for one backend inside a worker or an iframe. Runs are queued:
+ * onnxruntime-web rejects or wedges on overlapping runs of one runtime.
+ */
+export class Host implements HostApi {
+  private init: HostInit | undefined;
+  private ort: OrtRuntime | undefined;
+  private capabilities: HostCapabilities | undefined;
+  private readonly sessions = new Map<string, InferenceSession>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private runs = 0;
+  private readonly faults: FaultInjector;
+
+  constructor(private readonly transfer: Transfer) {
+    this.faults = new FaultInjector(() => this.ort);
+  }
+
+  async start(init: HostInit): Promise<HostCapabilities> {
+    if (this.capabilities !== undefined) return this.capabilities;
+
+    this.init = init;
+    const probe = await detectCapabilities(init.backend, 'unknown');
+    if (!probe.available) return (this.capabilities = probe);
+
+    this.ort = await this.guard('start', () => loadRuntime(init.backend));
+    this.configure(this.ort, init);
+    this.capabilities = Object.freeze({ ...probe, ortVersion: this.ort.env.versions.web ?? 'unknown' });
+    return this.capabilities;
+  }
+
+  async load({ modelId, bytes, sessionOptions }: LoadRequest): Promise<ModelInfo> {
+    const ort = this.runtime();
+    if (this.sessions.has(modelId)) return this.describe(modelId, 0);
+
+    const started = performance.now();
+    const session = await this.guard('load', () =>
+      ort.InferenceSession.create(bytes, {
+        ...sessionOptions,
+        executionProviders: [this.providerOption()],
+      }),
+    );
+    this.sessions.set(modelId, session);
+    return this.describe(modelId, performance.now() - started);
+  }
+
+  run(modelId: string, feeds: WireTensors): Promise<RunReply> {
+    const queued = performance.now();
+    const result = this.queue.then(() => this.runNow(modelId, feeds, performance.now() - queued));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async unload(modelId: string): Promise<void> {
+    const session = this.sessions.get(modelId);
+    if (session === undefined) return;
+
+    this.sessions.delete(modelId);
+    await this.queue;
+    await session.release();
+  }
+
+  async ping(): Promise<number> {
+    return performance.now();
+  }
+
+  async stats(): Promise<HostStats> {
+    return { runs: this.runs, models: [...this.sessions.keys()] };
+  }
+
+  async injectFault(fault: HostFault): Promise<void> {
+    if (this.init?.faultInjection !== true) {
+      throw new AccelError('Fault injection is off for this connection', {
+        category: ErrorCategory.INVALID_INPUT,
+        code: 'FAULT_INJECTED',
+      });
+    }
+    this.faults.arm(fault);
+  }
+
+  private async runNow(modelId: string, feeds: WireTensors, queuedMs: number): Promise<RunReply> {
+    const ort = this.runtime();
+    const session = this.sessions.get(modelId);
+    if (session === undefined) {
+      throw new AccelError(`Model ${modelId} is not loaded on this connection`, {
+        category: ErrorCategory.INITIALIZATION,
+        backend: this.init?.backend,
+      });
+    }
+
+    const started = performance.now();
+    const outputs = await this.guard('run', async () => {
+      await this.faults.beforeRun();
+      const results = await session.run(fromWireTensors(feeds, ort.Tensor));
+      return toWireTensors(await downloadAll(results));
+    });
+    this.runs += 1;
+    const reply: RunReply = { outputs, queuedMs, runMs: performance.now() - started };
+    return this.transfer(reply, transferablesOf(outputs));
+  }
+
+  private configure(ort: OrtRuntime, init: HostInit): void {
+    ort.env.logLevel = 'error';
+    ort.env.wasm.numThreads = init.numThreads ?? 1;
+    if (init.wasmPaths !== undefined) ort.env.wasm.wasmPaths = init.wasmPaths;
+  }
+
+  private providerOption(): InferenceSession.ExecutionProviderConfig {
+    const backend = this.init?.backend ?? 'wasm';
+    if (backend !== 'webnn') return backend;
+    const deviceType = this.capabilities?.webnn.deviceTypes[0] ?? 'cpu';
+    return { name: 'webnn', deviceType } as InferenceSession.ExecutionProviderConfig;
+  }
+
+  private describe(modelId: string, loadMs: number): ModelInfo {
+    const session = this.sessions.get(modelId);
+    if (session === undefined) throw new Error(`Model ${modelId} vanished while loading`);
+    return {
+      inputs: session.inputMetadata.map(toValueInfo),
+      outputs: session.outputMetadata.map(toValueInfo),
+      loadMs,
+    };
+  }
+
+  private runtime(): OrtRuntime {
+    if (this.ort !== undefined) return this.ort;
+    const reason = this.capabilities?.reason ?? 'the host has not started';
+    throw new AccelError(`Backend ${this.init?.backend ?? '?'} cannot run here: ${reason}`, {
+      category: ErrorCategory.BROWSER_CAPABILITY,
+      code: 'BACKEND_UNAVAILABLE',
+      backend: this.init?.backend,
+    });
+  }
+
+  private async guard<T>(phase: ErrorPhase, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw classify(error, {
+        phase,
+        backend: this.init?.backend,
+        connectionId: this.init?.connectionId,
+      });
+    }
+  }
+}
+
+async function downloadAll(results: InferenceSession.ReturnType): Promise<Record<string, Tensor>> {
+  const entries = await Promise.all(
+    Object.entries(results).map(async ([name, tensor]) => {
+      if (tensor.location === 'cpu') return [name, tensor] as const;
+      const data = await tensor.getData(true);
+      return [name, { type: tensor.type, data, dims: tensor.dims } as Tensor] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function toValueInfo(meta: InferenceSession.ValueMetadata): ValueInfo {
+  if (!meta.isTensor) return { name: meta.name };
+  return {
+    name: meta.name,
+    type: meta.type as Tensor.Type,
+    shape: meta.shape.map((dim) => (typeof dim === 'number' ? dim : dim === '' ? -1 : dim)),
+  };
+}
