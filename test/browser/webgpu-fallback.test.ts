@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createResourcePool, type PoolEvents } from '../../src/index';
+import { CATALOG } from '../../demo/models';
+import { directRun, expectSameOutputs, feedsFor } from './helpers';
+
+/** WebGPU (SwiftShader here) and WebAssembly round differently; outputs agree within this. */
+const WEBGPU_TOLERANCE = 2e-3;
+
+const pool = createResourcePool({ priority: ['webgpu'] });
+afterAll(() => pool.dispose());
+
+describe('models on the webgpu backend', () => {
+  for (const model of CATALOG) {
+    it(`${model.id} matches direct onnxruntime-web within ${WEBGPU_TOLERANCE}`, async () => {
+      const handle = await pool.getModel({ type: model.type, name: model.id, source: model.url });
+      const feeds = await feedsFor(model.id);
+
+      const actual = await handle.run(feeds);
+
+      expect(handle.backend).toBe('webgpu');
+      expectSameOutputs(actual, await directRun(model.url, feeds), WEBGPU_TOLERANCE);
+      expect(pool.stats().connections[0]?.adapter).toMatch(/swiftshader|google|\w+/);
+    });
+  }
+});
+
+describe('backend priority', () => {
+  it('passes over WebNN with a recorded capability failure and runs on webgpu', async () => {
+    const fallbacks: PoolEvents['fallback'][] = [];
+    pool.events.on('fallback', (event) => fallbacks.push(event));
+    const model = CATALOG[0]!;
+
+    const handle = await pool.getModel({
+      type: model.type,
+      name: `${model.id}-priority`,
+      source: model.url,
+      preferences: { priority: ['webnn', 'webgpu', 'wasm'] },
+    });
+    const feeds = await feedsFor(model.id);
+    const outputs = await handle.run(feeds);
+
+    expect(handle.backend).toBe('webgpu');
+    expectSameOutputs(outputs, await directRun(model.url, feeds), WEBGPU_TOLERANCE);
+    const stats = pool.stats();
+    const webnn = stats.capabilityFailures.find((f) => f.backend === 'webnn');
+    expect(webnn?.category).toBe('BROWSER_CAPABILITY');
+    expect(webnn?.message).toMatch(/webnn/i);
+    const modelStats = stats.models.find((m) => m.name === `${model.id}-priority`);
+    expect(modelStats?.backend).toBe('webgpu');
+    expect(modelStats?.fallbacks.map((f) => f.backend)).toEqual(['webnn']);
+    expect(fallbacks.map((f) => [f.failure.backend, f.next])).toEqual([['webnn', 'webgpu']]);
+  });
+
+  it('detects a missing backend once, not once per model', async () => {
+    const model = CATALOG[2]!;
+    const handle = await pool.getModel({
+      type: model.type,
+      name: model.id,
+      source: model.url,
+      preferences: { priority: ['webnn', 'wasm'] },
+    });
+
+    expect(handle.backend).toBe('wasm');
+    const webnnConnections = pool.stats().connections.filter((c) => c.backend === 'webnn');
+    expect(webnnConnections).toEqual([]);
+    expect(pool.stats().capabilityFailures.filter((f) => f.backend === 'webnn')).toHaveLength(1);
+  });
+});

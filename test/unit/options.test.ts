@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POOL_OPTIONS, resolvePoolOptions } from '../../src/api/options';
+import { selectVariant } from '../../src/model/selectVariant';
+import { modelKey } from '../../src/model/modelKey';
+
+describe('pool options', () => {
+  it('fills every default from the documented constant', () => {
+    const resolved = resolvePoolOptions();
+
+    expect(resolved.priority).toEqual(['webgpu', 'webnn', 'wasm']);
+    expect(resolved.runTimeoutMs).toBe(DEFAULT_POOL_OPTIONS.runTimeoutMs);
+    expect(typeof resolved.fetch).toBe('function');
+  });
+
+  it.each([
+    [{ priority: [] }, /priority must be a non-empty array/],
+    [{ priority: ['cuda'] }, /unknown backend "cuda"/],
+    [{ priority: ['wasm', 'wasm'] }, /lists a backend twice/],
+    [{ runTimeoutMs: 0 }, /runTimeoutMs must be a number above 0, got 0/],
+    [{ heartbeatIntervalMs: Number.NaN }, /heartbeatIntervalMs/],
+  ])('rejects %o naming the option', (options, message) => {
+    expect(() => resolvePoolOptions(options as never)).toThrow(message);
+  });
+});
+
+describe('precision variants', () => {
+  it('picks the precision asked for, else fp32, else the first listed', () => {
+    expect(selectVariant({ fp16: 'a', fp32: 'b' }, 'fp16').source).toBe('a');
+    expect(selectVariant({ fp16: 'a', fp32: 'b' }).source).toBe('b');
+    expect(selectVariant({ q8: 'c', q4: 'd' })).toEqual({ precision: 'q8', source: 'c' });
+    expect(selectVariant('plain.onnx', 'fp16')).toEqual({ precision: 'fp16', source: 'plain.onnx' });
+  });
+
+  it('names the listed variants when the one asked for is missing', () => {
+    expect(() => selectVariant({ fp32: 'b' }, 'q4')).toThrow(/lists only fp32/);
+    expect(() => selectVariant({})).toThrow(/lists no variants/);
+  });
+});
+
+describe('model keys', () => {
+  it('tell models apart by name, source, precision and priority', () => {
+    const bytes = new Uint8Array(4);
+    const base = modelKey('m', 'http://x/a.onnx', undefined, ['wasm']);
+
+    expect(modelKey('m', 'http://x/a.onnx', undefined, ['wasm'])).toBe(base);
+    expect(modelKey('n', 'http://x/a.onnx', undefined, ['wasm'])).not.toBe(base);
+    expect(modelKey('m', 'http://x/b.onnx', undefined, ['wasm'])).not.toBe(base);
+    expect(modelKey('m', 'http://x/a.onnx', 'fp16', ['wasm'])).not.toBe(base);
+    expect(modelKey('m', 'http://x/a.onnx', undefined, ['webgpu'])).not.toBe(base);
+    expect(modelKey('m', bytes, undefined, ['wasm'])).toBe(modelKey('m', bytes, undefined, ['wasm']));
+    expect(modelKey('m', bytes, undefined, ['wasm'])).not.toBe(modelKey('m', new Uint8Array(4), undefined, ['wasm']));
+  });
+});
