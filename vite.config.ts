@@ -1,24 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
-/** Debian's Chromium unless the machine says otherwise; no test tool downloads a browser. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/**
- * WebGPU needs `--enable-unsafe-webgpu` (SwiftShader when no GPU); the WebNN flag makes
- * `navigator.ml` appear so its capability failure is real; the rest keep a headless Chromium
- * from reaching for hosts a closed network cannot reach.
- */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=WebMachineLearningNeuralNetwork',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 export default defineConfig({
   server: { cors: true },
