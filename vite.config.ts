@@ -4,6 +4,8 @@ import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
 
 export default defineConfig({
+  // Unknown paths answer 404, not the index page: a missing model must look missing.
+  appType: 'mpa',
   server: { cors: true },
   preview: { cors: true },
   optimizeDeps: {

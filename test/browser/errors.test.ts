@@ -32,8 +32,7 @@ describe('invalid model bytes', () => {
   });
 
   it('rejects an HTML page served instead of a model before any connection sees it', async () => {
-    const page = new TextEncoder().encode('<!DOCTYPE html><html><body>Not found</body></html>');
-    const error = await rejection(pool.getModel({ type: 'vision', name: 'html', source: page }));
+    const error = await rejection(pool.getModel({ type: 'vision', name: 'html', source: '/demo/index.html' }));
 
     expect(error.category).toBe('MODEL_INCOMPATIBLE');
     expect(error.code).toBe('INVALID_MODEL');
