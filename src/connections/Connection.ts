@@ -5,6 +5,7 @@ import { ErrorCategory } from '../errors/ErrorCategory';
 import { fromWireError } from '../errors/errorWire';
 import { raceCall } from '../util/raceCall';
 import { installErrorWire } from './comlinkErrors';
+import { GuardedEndpoint } from './GuardedEndpoint';
 import { Heartbeat, type HeartbeatOptions } from './Heartbeat';
 import type { HostEvent } from './hostEvents';
 import type {
@@ -58,6 +59,7 @@ export class Connection {
   readonly models = new Map<string, Promise<ModelInfo>>();
 
   private readonly remote: Remote<HostApi>;
+  private readonly channel: GuardedEndpoint;
   private readonly lost: Promise<never>;
   private markLost!: (error: AccelError) => void;
   private closeReason: AccelError | undefined;
@@ -74,7 +76,8 @@ export class Connection {
     this.kind = transport.kind;
     this.lost = new Promise<never>((_, reject) => (this.markLost = reject));
     this.lost.catch(() => undefined);
-    this.remote = wrap<HostApi>(transport.endpoint);
+    this.channel = new GuardedEndpoint(transport.endpoint);
+    this.remote = wrap<HostApi>(this.channel);
     this.heartbeat = new Heartbeat(
       {
         ping: (timeoutMs) => this.call('ping', (r) => r.ping(), { timeoutMs }).then(() => undefined),
@@ -92,6 +95,11 @@ export class Connection {
   /** The error the connection closed with, once closed. */
   get closedWith(): AccelError | undefined {
     return this.closeReason;
+  }
+
+  /** Incoming messages dropped as malformed, unknown or repeated. */
+  get droppedMessages(): number {
+    return this.channel.droppedTotal;
   }
 
   /** The realm behind the connection, for tests that kill it from outside. */

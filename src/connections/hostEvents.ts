@@ -1,9 +1,14 @@
 import { isWireError, type WireError } from '../errors/errorWire';
 
+/** The kinds of {@link HostEvent}. */
+export type HostEventType = 'unhandled-rejection' | 'uncaught-error' | 'device-lost' | 'gpu-error';
+
+const TYPES: readonly string[] = ['unhandled-rejection', 'uncaught-error', 'device-lost', 'gpu-error'];
+
 /** Something a host tells the page without being asked, beside the RPC traffic. */
 export interface HostEvent {
   readonly webaccel: 'host-event';
-  readonly type: 'unhandled-rejection' | 'uncaught-error';
+  readonly type: HostEventType;
   readonly error: WireError;
 }
 
@@ -13,7 +18,8 @@ export function isHostEvent(data: unknown): data is HostEvent {
   const event = data as Record<string, unknown>;
   return (
     event.webaccel === 'host-event' &&
-    (event.type === 'unhandled-rejection' || event.type === 'uncaught-error') &&
+    typeof event.type === 'string' &&
+    TYPES.includes(event.type) &&
     isWireError(event.error)
   );
 }

@@ -116,7 +116,10 @@ export type HostFault =
   | { readonly kind: 'close-self' }
   | { readonly kind: 'exhaust-memory' }
   | { readonly kind: 'unhandled-rejection'; readonly message: string }
-  | { readonly kind: 'destroy-gpu-device' };
+  | { readonly kind: 'destroy-gpu-device' }
+  | { readonly kind: 'gpu-out-of-memory' }
+  | { readonly kind: 'send-garbage' }
+  | { readonly kind: 'replay-last-reply' };
 
 /** The host's remote interface; every method runs inside the connection. */
 export interface HostApi {

@@ -1,5 +1,21 @@
 import type { HostFault } from '../connections/protocol';
 import type { OrtRuntime } from './loadRuntime';
+import type { GpuWatch } from './GpuWatch';
+import type { HostChannel } from './HostChannel';
+
+/** Malformed traffic a page must drop: wrong shapes, unknown ids, prototype keys. */
+function garbage(): unknown[] {
+  return [
+    null,
+    'hello',
+    42,
+    [],
+    { type: 'RAW', value: 1 },
+    { id: 'no-such-call', type: 'RAW', value: { outputs: {} } },
+    JSON.parse('{"id":"x","type":"RAW","__proto__":{"polluted":true}}'),
+    { webaccel: 'host-event', type: 'bogus' },
+  ];
+}
 
 /**
  * Real faults inside a real host, for tests of recovery. A host only arms them when the pool
@@ -11,7 +27,11 @@ export class FaultInjector {
   private hangNext = false;
   private exhaustNext = false;
 
-  constructor(private readonly runtime: () => OrtRuntime | undefined) {}
+  constructor(
+    private readonly runtime: () => OrtRuntime | undefined,
+    private readonly gpu: GpuWatch,
+    private readonly channel: HostChannel,
+  ) {}
 
   /** Arms a fault: some strike at once, the rest on the next run. */
   arm(fault: HostFault): void {
@@ -34,6 +54,15 @@ export class FaultInjector {
         return;
       case 'destroy-gpu-device':
         void this.destroyDevice();
+        return;
+      case 'gpu-out-of-memory':
+        this.gpu.armOutOfMemory();
+        return;
+      case 'send-garbage':
+        for (const message of garbage()) this.channel.postRaw(message);
+        return;
+      case 'replay-last-reply':
+        setTimeout(() => this.channel.replayLastReply(), 0);
         return;
     }
   }

@@ -18,6 +18,10 @@ import type {
 import { detectCapabilities } from './detectCapabilities';
 import { loadRuntime, type OrtRuntime } from './loadRuntime';
 import { FaultInjector } from './FaultInjector';
+import { GpuWatch } from './GpuWatch';
+import type { HostChannel } from './HostChannel';
+import { toWireError } from '../errors/errorWire';
+import type { HostEvent } from '../connections/hostEvents';
 
 /** Hands a reply's buffers over instead of copying them; set by the transport. */
 export type Transfer = <T>(value: T, transferables: Transferable[]) => T;
@@ -34,9 +38,18 @@ export class Host implements HostApi {
   private queue: Promise<unknown> = Promise.resolve();
   private runs = 0;
   private readonly faults: FaultInjector;
+  private readonly gpu: GpuWatch;
 
-  constructor(private readonly transfer: Transfer) {
-    this.faults = new FaultInjector(() => this.ort);
+  constructor(
+    private readonly transfer: Transfer,
+    private readonly notify: (event: HostEvent) => void,
+    channel: HostChannel,
+  ) {
+    this.gpu = new GpuWatch({
+      onDeviceLost: (reason, message) => this.report('device-lost', `${reason}: ${message}`),
+      onUncapturedError: (message) => this.report('gpu-error', message),
+    });
+    this.faults = new FaultInjector(() => this.ort, this.gpu, channel);
   }
 
   async start(init: HostInit): Promise<HostCapabilities> {
@@ -58,12 +71,15 @@ export class Host implements HostApi {
 
     const started = performance.now();
     const session = await this.guard('load', () =>
-      ort.InferenceSession.create(bytes, {
-        ...sessionOptions,
-        executionProviders: [this.providerOption()],
-      }),
+      this.gpu.expectingDestroy(() =>
+        ort.InferenceSession.create(bytes, {
+          ...sessionOptions,
+          executionProviders: [this.providerOption()],
+        }),
+      ),
     );
     this.sessions.set(modelId, session);
+    await this.watchDevice(ort);
     return this.describe(modelId, performance.now() - started);
   }
 
@@ -80,7 +96,7 @@ export class Host implements HostApi {
 
     this.sessions.delete(modelId);
     await this.queue;
-    await session.release();
+    await this.gpu.expectingDestroy(() => session.release());
   }
 
   async ping(): Promise<number> {
@@ -112,14 +128,30 @@ export class Host implements HostApi {
     }
 
     const started = performance.now();
-    const outputs = await this.guard('run', async () => {
-      await this.faults.beforeRun();
-      const results = await session.run(fromWireTensors(feeds, ort.Tensor));
-      return toWireTensors(await downloadAll(results));
-    });
+    const outputs = await this.guard('run', () =>
+      this.gpu.guardRun(async () => {
+        await this.faults.beforeRun();
+        const results = await session.run(fromWireTensors(feeds, ort.Tensor));
+        return toWireTensors(await downloadAll(results));
+      }),
+    );
     this.runs += 1;
     const reply: RunReply = { outputs, queuedMs, runMs: performance.now() - started };
     return this.transfer(reply, transferablesOf(outputs));
+  }
+
+  /** Finds the device onnxruntime-web created with its first WebGPU session, and watches it. */
+  private async watchDevice(ort: OrtRuntime): Promise<void> {
+    if (this.init?.backend !== 'webgpu') return;
+    try {
+      this.gpu.attach(await ort.env.webgpu.device);
+    } catch {
+      // No device to watch means no session on one; the run's own errors still surface.
+    }
+  }
+
+  private report(type: 'device-lost' | 'gpu-error', message: string): void {
+    this.notify({ webaccel: 'host-event', type, error: toWireError(new Error(message)) });
   }
 
   private configure(ort: OrtRuntime, init: HostInit): void {

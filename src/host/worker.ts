@@ -2,8 +2,12 @@
 import { expose, transfer } from 'comlink';
 import { installErrorWire } from '../connections/comlinkErrors';
 import { reportUnhandled } from './reportUnhandled';
+import type { HostEvent } from '../connections/hostEvents';
 import { Host } from './Host';
+import { HostChannel } from './HostChannel';
 
 installErrorWire();
-reportUnhandled(self, (message) => self.postMessage(message));
-expose(new Host(transfer));
+const channel = new HostChannel(self);
+const post = (event: HostEvent): void => channel.postRaw(event);
+reportUnhandled(self, post);
+expose(new Host(transfer, post, channel), channel);

@@ -1,0 +1,80 @@
+import type { Endpoint } from 'comlink';
+import { isHostEvent } from './hostEvents';
+
+/** Why an incoming message was dropped. */
+export type DropReason = 'not-an-object' | 'unknown-id' | 'bad-type' | 'forbidden-key';
+
+const REPLY_TYPES: readonly string[] = ['RAW', 'HANDLER'];
+const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+type Listener = EventListenerOrEventListenerObject;
+
+/**
+ * Stands between comlink and a connection's channel. Only a reply to a request this side sent,
+ * and still waits for, reaches comlink: `null`, strings, unknown types, unknown or repeated ids
+ * and objects carrying prototype keys are dropped and counted. Host events pass to their own
+ * listener and are not comlink's business.
+ */
+export class GuardedEndpoint implements Endpoint {
+  private readonly awaiting = new Set<string>();
+  private readonly wrapped = new Map<Listener, EventListener>();
+  readonly dropped: Record<DropReason, number> = {
+    'not-an-object': 0,
+    'unknown-id': 0,
+    'bad-type': 0,
+    'forbidden-key': 0,
+  };
+
+  constructor(private readonly inner: Endpoint) {}
+
+  /** Messages dropped so far, all reasons together. */
+  get droppedTotal(): number {
+    return Object.values(this.dropped).reduce((sum, n) => sum + n, 0);
+  }
+
+  postMessage(message: unknown, transfer?: Transferable[]): void {
+    const id = (message as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') this.awaiting.add(id);
+    this.inner.postMessage(message, transfer);
+  }
+
+  addEventListener(type: string, listener: Listener, options?: object): void {
+    if (type !== 'message') {
+      this.inner.addEventListener(type, listener, options);
+      return;
+    }
+    const guarded = (event: Event): void => {
+      if (!this.admit((event as MessageEvent).data)) return;
+      if (typeof listener === 'function') listener(event);
+      else listener.handleEvent(event);
+    };
+    this.wrapped.set(listener, guarded);
+    this.inner.addEventListener(type, guarded, options);
+  }
+
+  removeEventListener(type: string, listener: Listener, options?: object): void {
+    const guarded = this.wrapped.get(listener) ?? listener;
+    this.wrapped.delete(listener);
+    this.inner.removeEventListener(type, guarded, options);
+  }
+
+  private admit(data: unknown): boolean {
+    if (isHostEvent(data)) return false;
+    const reason = this.rejection(data);
+    if (reason === undefined) {
+      this.awaiting.delete((data as { id: string }).id);
+      return true;
+    }
+    this.dropped[reason] += 1;
+    return false;
+  }
+
+  private rejection(data: unknown): DropReason | undefined {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not-an-object';
+    if (Object.keys(data).some((key) => FORBIDDEN_KEYS.includes(key))) return 'forbidden-key';
+    const { id, type } = data as { id?: unknown; type?: unknown };
+    if (typeof id !== 'string' || !this.awaiting.has(id)) return 'unknown-id';
+    if (typeof type !== 'string' || !REPLY_TYPES.includes(type)) return 'bad-type';
+    return undefined;
+  }
+}
