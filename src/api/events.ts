@@ -1,12 +1,14 @@
+import type { CircuitState } from '../resilience/CircuitBreaker';
+import type { RecoveryStrategy } from '../resilience/RecoveryPlan';
 import type { Backend, BackendFailure, ConnectionKind } from './types';
 
 /** The events of `pool.events`, by name. */
 export type PoolEvents = {
-  /** A connection was created and its host is starting. */
+  /** A connection is starting in a slot. */
   'connection:start': { connectionId: string; kind: ConnectionKind; backend: Backend };
   /** A connection's host started and reported its capabilities. */
   'connection:ready': { connectionId: string; kind: ConnectionKind; backend: Backend };
-  /** A connection ended; `category` says why (`CANCELLED` when the pool ended it). */
+  /** A connection ended; `category` and `code` say why. */
   'connection:close': {
     connectionId: string;
     kind: ConnectionKind;
@@ -15,9 +17,29 @@ export type PoolEvents = {
     code: string;
     message: string;
   };
-  /** A host reported an error nobody caught (it is kept off the page's console). */
+  /**
+   * A host reported what nobody caught (an unhandled rejection, an uncaught error, a GPU error
+   * or a lost device); it is kept off the page's console.
+   */
   'connection:error': { connectionId: string; type: string; message: string };
-  /** A model passed over a backend and tried the next one. */
+  /** A connection's circuit breaker changed state. */
+  'breaker:transition': {
+    connectionId: string;
+    from: CircuitState;
+    to: CircuitState;
+    reason: string;
+    at: number;
+  };
+  /** A failed call is being recovered with a strategy. */
+  'recovery:attempt': {
+    model: string;
+    connectionId: string | undefined;
+    category: string;
+    code: string;
+    strategy: RecoveryStrategy;
+    attempt: number;
+  };
+  /** A model or a call moved from a backend to the next one. */
   fallback: { model: string; failure: BackendFailure; next: Backend | undefined };
   /** A model is ready on a backend. */
   'model:ready': { model: string; backend: Backend; connectionId: string; loadMs: number };

@@ -1,4 +1,31 @@
 import type { Backend } from './types';
+import {
+  DEFAULT_BREAKER_OPTIONS,
+  systemClock,
+  type CircuitBreakerOptions,
+  type Clock,
+} from '../resilience/CircuitBreaker';
+import type { HealthScoreOptions } from '../resilience/HealthScore';
+
+/** How a failed call is tried again. */
+export interface RetryOptions {
+  /**
+   * Attempts a call may make in all, the first included. Calls turned away by an open breaker
+   * without reaching a connection do not count.
+   * @defaultValue 4
+   */
+  maxAttempts?: number;
+  /**
+   * Backoff before the first retry; it doubles with each retry, with full jitter.
+   * @defaultValue 100
+   */
+  baseDelayMs?: number;
+  /**
+   * The longest backoff.
+   * @defaultValue 2000
+   */
+  maxDelayMs?: number;
+}
 
 /** Options of {@link createResourcePool}. Every field is optional. */
 export interface PoolOptions {
@@ -49,6 +76,27 @@ export interface PoolOptions {
    */
   numThreads?: number;
   /**
+   * Connections one backend may have at once; a second one is started when the first fails.
+   * @defaultValue 2
+   */
+  maxConnectionsPerBackend?: number;
+  /** Each connection's circuit breaker; see `DEFAULT_BREAKER_OPTIONS` (5 failures, 30 s, 3, 3). */
+  breaker?: CircuitBreakerOptions;
+  /** Each connection's health score; see `DEFAULT_HEALTH_OPTIONS`. */
+  health?: HealthScoreOptions;
+  /** Retries and their backoff. */
+  retry?: RetryOptions;
+  /**
+   * Where the host worker script is served, for pages that serve it themselves; by default the
+   * bundler's copy.
+   */
+  hostWorkerUrl?: string | URL;
+  /**
+   * The clock breakers, health windows and deadlines read.
+   * @defaultValue `Date.now`
+   */
+  clock?: Clock;
+  /**
    * Lets tests inject real faults into hosts through the pool's internals. Never needed in use.
    * @defaultValue false
    */
@@ -61,11 +109,16 @@ export interface PoolOptions {
 }
 
 /** {@link PoolOptions} with every default filled in. */
-export type ResolvedPoolOptions = Required<Omit<PoolOptions, 'wasmPaths'>> &
-  Pick<PoolOptions, 'wasmPaths'>;
+export type ResolvedPoolOptions = Required<
+  Omit<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'retry' | 'breaker'>
+> &
+  Pick<PoolOptions, 'wasmPaths' | 'hostWorkerUrl'> & {
+    retry: Required<RetryOptions>;
+    breaker: Required<CircuitBreakerOptions>;
+  };
 
 /** The defaults, in one place: documentation and code read the same constant. */
-export const DEFAULT_POOL_OPTIONS: Readonly<Omit<ResolvedPoolOptions, 'fetch'>> = Object.freeze({
+export const DEFAULT_POOL_OPTIONS: Readonly<Omit<ResolvedPoolOptions, 'fetch' | 'clock'>> = Object.freeze({
   priority: Object.freeze(['webgpu', 'webnn', 'wasm'] as const),
   runTimeoutMs: 60_000,
   startTimeoutMs: 30_000,
@@ -74,6 +127,10 @@ export const DEFAULT_POOL_OPTIONS: Readonly<Omit<ResolvedPoolOptions, 'fetch'>> 
   heartbeatTimeoutMs: 10_000,
   heartbeatMaxMisses: 1,
   numThreads: 1,
+  maxConnectionsPerBackend: 2,
+  breaker: DEFAULT_BREAKER_OPTIONS,
+  health: Object.freeze({}),
+  retry: Object.freeze({ maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 }),
   faultInjection: false,
 });
 
@@ -84,13 +141,21 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createResourcePool(options): options must be an object, got ${String(options)}`);
   }
+  const given = stripUndefined(options);
   const resolved: ResolvedPoolOptions = {
     ...DEFAULT_POOL_OPTIONS,
     fetch: globalThis.fetch.bind(globalThis),
-    ...stripUndefined(options),
+    clock: systemClock,
+    ...given,
+    retry: { ...DEFAULT_POOL_OPTIONS.retry, ...stripUndefined(options.retry ?? {}) },
+    breaker: { ...DEFAULT_POOL_OPTIONS.breaker, ...stripUndefined(options.breaker ?? {}) },
+    health: { ...stripUndefined(options.health ?? {}) },
   };
   validatePriority(resolved.priority, 'options.priority');
   for (const key of POSITIVE_NUMBERS) requirePositive(resolved[key], `options.${key}`);
+  requirePositive(resolved.retry.maxAttempts, 'options.retry.maxAttempts');
+  requirePositive(resolved.retry.maxDelayMs, 'options.retry.maxDelayMs');
+  requirePositive(resolved.retry.baseDelayMs + 1, 'options.retry.baseDelayMs (0 or more)');
   return resolved;
 }
 
@@ -102,6 +167,7 @@ const POSITIVE_NUMBERS = [
   'heartbeatTimeoutMs',
   'heartbeatMaxMisses',
   'numThreads',
+  'maxConnectionsPerBackend',
 ] as const;
 
 /** Throws unless `priority` is a non-empty list of known backends without repeats. */

@@ -1,18 +1,28 @@
+import type { CircuitState } from '../resilience/CircuitBreaker';
+import type { HealthFactors } from '../resilience/HealthScore';
 import type { Backend, BackendFailure, ConnectionKind, ModelType, Precision } from './types';
 
-/** One connection, as `pool.stats()` reports it. */
+/** One connection slot, as `pool.stats()` reports it. */
 export interface ConnectionStats {
+  /** Stable across restarts: the place in the pool, not one worker. */
   id: string;
   kind: ConnectionKind;
   backend: Backend;
-  state: 'starting' | 'ready' | 'closed';
+  state: 'idle' | 'starting' | 'ready' | 'closed';
+  /** Workers started in this place so far. */
+  incarnations: number;
   runs: number;
   errors: number;
   /** Errors over calls, 0 with no calls. */
   errorRate: number;
+  inFlight: number;
   models: number;
+  circuitState: CircuitState;
+  healthScore: number;
   /** The last heartbeat's round trip. */
   pingMs: number | undefined;
+  /** Incoming messages dropped as malformed, unknown or repeated. */
+  droppedMessages: number;
   /** The adapter, when the backend is WebGPU. */
   adapter: string | undefined;
 }
@@ -21,17 +31,18 @@ export interface ConnectionStats {
 export interface ModelStats {
   name: string;
   type: ModelType;
-  /** The backend that actually runs the model. */
+  /** The backend the model was loaded on. */
   backend: Backend | undefined;
+  /** The backend its last successful call ran on (differs after a fallback). */
+  lastBackend: Backend | undefined;
   precision: Precision | undefined;
-  connectionId: string | undefined;
   references: number;
   runs: number;
   errors: number;
   loadMs: number | undefined;
   /** Median of the recent runs' time in the host. */
   medianRunMs: number | undefined;
-  /** Backends tried before the one that runs the model, and why each was passed over. */
+  /** Backends tried before the one that loaded the model, and why each was passed over. */
   fallbacks: BackendFailure[];
 }
 
@@ -43,4 +54,31 @@ export interface PoolStats {
   capabilityFailures: BackendFailure[];
   totalRuns: number;
   totalErrors: number;
+}
+
+/** One connection's health, as `pool.health()` reports it. */
+export interface ConnectionHealth {
+  healthScore: number;
+  kind: ConnectionKind;
+  backend: Backend;
+  circuitState: CircuitState;
+  errorRate: number;
+  /** Each factor's penalty, 0 (none) to 1 (the factor's whole weight). */
+  factors: HealthFactors;
+  /** Milliseconds until an open circuit lets a trial through; -1 while isolated by hand. */
+  retryAfterMs: number;
+  trips: number;
+}
+
+/** The pool's health: the seed's fields in camelCase, plain and serialisable. */
+export interface PoolHealth {
+  /** Mean of the connections' scores; 100 with no connection. */
+  overallHealthScore: number;
+  openCircuitCount: number;
+  halfOpenCircuitCount: number;
+  connections: Record<string, ConnectionHealth>;
+  /** Recovery strategies applied, by the category of the failure they answered. */
+  recoveryAttempts: Record<string, number>;
+  /** Failures seen, by category, caller mistakes included. */
+  errorCategories: Record<string, number>;
 }

@@ -10,11 +10,15 @@ export class WorkerTransport implements Transport {
   private listener: TransportListener | undefined;
   private started = false;
 
-  constructor(name: string) {
-    this.endpoint = new Worker(new URL('../host/worker.ts', import.meta.url), {
-      type: 'module',
-      name,
-    });
+  /**
+   * @param name - shown in the browser's developer tools.
+   * @param url - where the host script is served; by default the bundler's copy of it.
+   */
+  constructor(name: string, url?: string | URL) {
+    this.endpoint =
+      url === undefined
+        ? new Worker(new URL('../host/worker.ts', import.meta.url), { type: 'module', name })
+        : new Worker(url, { type: 'module', name });
     this.endpoint.addEventListener('error', this.onError);
     this.endpoint.addEventListener('messageerror', this.onMessageError);
     this.endpoint.addEventListener('message', this.onMessage);

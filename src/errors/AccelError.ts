@@ -21,6 +21,7 @@ export type AccelErrorCode =
   | 'MODEL_RELEASED'
   | 'DEVICE_LOST'
   | 'HEARTBEAT_MISSED'
+  | 'RESTARTED'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

@@ -1,19 +1,31 @@
-import type { Backend, BackendFailure, ModelType, PassThroughSessionOptions, Precision } from '../api/types';
-import type { Connection } from '../connections/Connection';
+import type {
+  Backend,
+  BackendFailure,
+  ModelSource,
+  ModelType,
+  PassThroughSessionOptions,
+  Precision,
+} from '../api/types';
 import type { ModelInfo } from '../connections/protocol';
+import { isVariantMap, PRECISIONS } from './selectVariant';
 
 const RECENT_RUNS = 64;
 
-/** What the pool knows of one model: where it runs, its bytes, its references and counters. */
+/**
+ * What the pool knows of one model: its source and fetched bytes (kept to load it again on a
+ * replacement connection), where it runs, its references and counters.
+ */
 export class ModelEntry {
-  bytes: Uint8Array | undefined;
+  /** The backend the model was loaded on; calls start there. */
   backend: Backend | undefined;
-  connection: Connection | undefined;
+  /** The backend the last successful call actually ran on. */
+  lastBackend: Backend | undefined;
   info: ModelInfo | undefined;
   references = 1;
   runs = 0;
   errors = 0;
   readonly fallbacks: BackendFailure[] = [];
+  private readonly bytes = new Map<string, Promise<Uint8Array>>();
   private readonly recentRunMs: number[] = [];
 
   constructor(
@@ -21,6 +33,7 @@ export class ModelEntry {
     readonly key: string,
     readonly name: string,
     readonly type: ModelType,
+    readonly source: ModelSource,
     readonly precision: Precision | undefined,
     readonly priority: readonly Backend[],
     readonly sessionOptions: PassThroughSessionOptions | undefined,
@@ -30,8 +43,38 @@ export class ModelEntry {
     return this.references <= 0;
   }
 
-  recordRun(runMs: number): void {
+  /** The id a connection knows this model's variant by. */
+  modelId(precision: Precision | undefined): string {
+    return precision === this.precision || precision === undefined ? this.id : `${this.id}@${precision}`;
+  }
+
+  /** The variant's bytes, fetched once with `fetchBytes` and kept. */
+  bytesOf(precision: Precision | undefined, fetchBytes: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    const key = precision ?? 'default';
+    let bytes = this.bytes.get(key);
+    if (bytes === undefined) {
+      bytes = fetchBytes();
+      this.bytes.set(key, bytes);
+      bytes.catch(() => this.bytes.delete(key));
+    }
+    return bytes;
+  }
+
+  /** The next smaller precision the source lists below `current`, if any. */
+  smallerThan(current: Precision | undefined): Precision | undefined {
+    if (!isVariantMap(this.source) || current === undefined) return undefined;
+    const source = this.source;
+    return PRECISIONS.slice(PRECISIONS.indexOf(current) + 1).find((p) => source[p] !== undefined);
+  }
+
+  /** Drops the kept bytes; the entry can no longer load anywhere. */
+  dropBytes(): void {
+    this.bytes.clear();
+  }
+
+  recordRun(runMs: number, backend: Backend): void {
     this.runs += 1;
+    this.lastBackend = backend;
     this.recentRunMs.push(runMs);
     if (this.recentRunMs.length > RECENT_RUNS) this.recentRunMs.shift();
   }

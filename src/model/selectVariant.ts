@@ -1,6 +1,7 @@
 import type { ModelBytesSource, ModelSource, Precision } from '../api/types';
 
-const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'q8', 'q4'];
+/** Precisions from largest to smallest. */
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'q8', 'q4'];
 
 /** A source narrowed to one variant. */
 export interface SelectedVariant {

@@ -3,34 +3,37 @@ import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
 import type { Backend, BackendFailure } from '../api/types';
 import { Connection, abortError, hostEventError } from '../connections/Connection';
+import type { HostEvent } from '../connections/hostEvents';
+import type { HostCapabilities } from '../connections/protocol';
 import { WorkerTransport } from '../connections/WorkerTransport';
 import { AccelError, isAccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
+import { CircuitBreaker, type Clock } from '../resilience/CircuitBreaker';
+import { HealthScore } from '../resilience/HealthScore';
 import { raceCall } from '../util/raceCall';
+import { Slot } from './Slot';
 
-/** Counters the pool keeps per connection. */
-export interface ConnectionMetrics {
-  runs: number;
-  errors: number;
-}
+/** Codes of a connection's end that count as a crash: the breaker opens at once. */
+const CRASH_CODES: readonly string[] = ['HEARTBEAT_MISSED', 'CONNECTION_LOST', 'DEVICE_LOST'];
+
+const START_BACKOFF_BASE_MS = 250;
+const START_BACKOFF_MAX_MS = 10_000;
 
 const NEVER = new Promise<never>(() => undefined);
 
 /**
- * Spawns connections on demand, one per backend for now, and remembers which backends this page
- * lacks so that a missing capability is detected once, not on every model.
+ * Owns the slots of the pool, starts and replaces the connections in them, and remembers which
+ * backends this page lacks so that a missing capability is detected once, not on every model.
  */
 export class ConnectionPool {
-  private readonly live = new Map<Backend, Promise<Connection>>();
-  private readonly newest = new Map<Backend, Connection>();
-  private readonly connections = new Set<Connection>();
-  private readonly metrics = new WeakMap<Connection, ConnectionMetrics>();
+  private readonly slotsByBackend = new Map<Backend, Slot[]>();
   private readonly missing = new Map<Backend, BackendFailure>();
-  private sequence = 0;
+  private closed = false;
 
   constructor(
     private readonly options: ResolvedPoolOptions,
     private readonly events: Emitter<PoolEvents>,
+    private readonly clock: Clock,
   ) {}
 
   /** Backends found missing, with the reason. */
@@ -38,45 +41,135 @@ export class ConnectionPool {
     return [...this.missing.values()];
   }
 
-  /** Every connection that is not closed. */
-  list(): Connection[] {
-    return [...this.connections];
+  /** The failure recorded for a backend found missing, if it was. */
+  missingReason(backend: Backend): BackendFailure | undefined {
+    return this.missing.get(backend);
   }
 
-  metricsOf(connection: Connection): ConnectionMetrics {
-    let metrics = this.metrics.get(connection);
-    if (metrics === undefined) this.metrics.set(connection, (metrics = { runs: 0, errors: 0 }));
-    return metrics;
+  /** Every slot, in creation order. */
+  allSlots(): Slot[] {
+    return [...this.slotsByBackend.values()].flat();
+  }
+
+  /** The backend's slots; the first is made on first use. */
+  slotsFor(backend: Backend): Slot[] {
+    let slots = this.slotsByBackend.get(backend);
+    if (slots === undefined) {
+      slots = [this.makeSlot(backend, 1)];
+      this.slotsByBackend.set(backend, slots);
+    }
+    return slots;
+  }
+
+  /** Adds a slot for the backend if the maximum allows; returns it, or undefined. */
+  addSlot(backend: Backend): Slot | undefined {
+    const slots = this.slotsFor(backend);
+    if (slots.length >= this.options.maxConnectionsPerBackend) return undefined;
+
+    const slot = this.makeSlot(backend, slots.length + 1);
+    slots.push(slot);
+    return slot;
   }
 
   /**
-   * A ready connection for the backend, started if needed. Rejects with `BROWSER_CAPABILITY`
-   * when the backend is missing here; the caller's signal abandons the wait, not the start.
+   * The slot's live connection, starting a new incarnation if there is none. Rejects with
+   * `BROWSER_CAPABILITY` when the backend is missing here. After failed starts, the next start
+   * waits a capped, growing delay, so a broken host script is never restarted in a hot loop.
    */
-  acquire(backend: Backend, signal?: AbortSignal): Promise<Connection> {
-    const known = this.missing.get(backend);
-    if (known !== undefined) return Promise.reject(capabilityError(known));
+  async ensure(slot: Slot, signal?: AbortSignal): Promise<Connection> {
+    const known = this.missing.get(slot.backend);
+    if (known !== undefined) throw capabilityError(known);
+    const live = slot.live;
+    if (live !== undefined && live.state === 'ready') return live;
 
-    let ready = this.live.get(backend);
-    if (ready === undefined) {
-      const spawned = this.spawn(backend);
-      this.live.set(backend, spawned);
-      spawned.catch(() => this.forget(backend, spawned));
-      ready = spawned;
-    }
-    return raceCall(ready, { lost: NEVER, signal, onTimeout: () => abortError(signal), onAbort: () => abortError(signal) });
+    slot.starting ??= this.startIncarnation(slot);
+    const starting = slot.starting;
+    return raceCall(starting, {
+      lost: NEVER,
+      signal,
+      onTimeout: () => abortError(signal),
+      onAbort: () => abortError(signal),
+    });
+  }
+
+  /** Ends the slot's connection so that the next call starts a fresh one; no breaker change. */
+  restart(slot: Slot, cause: AccelError): void {
+    slot.live?.close(
+      new AccelError(`Connection ${slot.id} restarted after: ${cause.message}`, {
+        category: ErrorCategory.CONNECTION,
+        code: 'RESTARTED',
+        backend: slot.backend,
+        connectionId: slot.id,
+        cause,
+      }),
+    );
+  }
+
+  /** Ends the slot's connection as crashed: the breaker opens at once. */
+  crash(slot: Slot, error: AccelError): void {
+    const live = slot.live;
+    if (live !== undefined) live.close(error);
+    else slot.breaker.trip(error.message);
   }
 
   /** Ends every connection with `error`; pending calls on them reject with it. */
   closeAll(error: AccelError): void {
-    for (const connection of this.connections) connection.close(error);
-    this.live.clear();
-    this.newest.clear();
+    this.closed = true;
+    for (const slot of this.allSlots()) slot.connection?.close(error);
   }
 
-  private async spawn(backend: Backend): Promise<Connection> {
-    const id = `${backend}-${++this.sequence}`;
-    const connection = new Connection(id, backend, new WorkerTransport(`webaccel ${id}`), {
+  private makeSlot(backend: Backend, index: number): Slot {
+    const id = `worker-${backend}-${index}`;
+    const breaker = new CircuitBreaker(this.options.breaker, this.clock, (transition) =>
+      this.events.emit('breaker:transition', { connectionId: id, ...transition }),
+    );
+    return new Slot(id, 'worker', backend, breaker, new HealthScore(this.options.health, this.clock));
+  }
+
+  private async startIncarnation(slot: Slot): Promise<Connection> {
+    try {
+      await this.waitForStartBackoff(slot);
+      const connection = await this.spawn(slot);
+      slot.startFailures = 0;
+      return connection;
+    } catch (error) {
+      if (isAccelError(error) && error.category !== ErrorCategory.BROWSER_CAPABILITY) {
+        slot.startFailures += 1;
+        const delay = START_BACKOFF_BASE_MS * 2 ** (slot.startFailures - 1);
+        slot.nextStartAt = this.clock.now() + Math.min(START_BACKOFF_MAX_MS, delay);
+      }
+      throw error;
+    } finally {
+      slot.starting = undefined;
+    }
+  }
+
+  private async waitForStartBackoff(slot: Slot): Promise<void> {
+    const wait = slot.nextStartAt - this.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  private async spawn(slot: Slot): Promise<Connection> {
+    if (this.closed) throw disposedError();
+    slot.incarnations += 1;
+    const connection = this.createConnection(slot);
+    slot.connection = connection;
+    this.events.emit('connection:start', { connectionId: slot.id, kind: slot.kind, backend: slot.backend });
+
+    const capabilities = await this.startOrClose(connection);
+    if (!capabilities.available) {
+      const failure = this.recordMissing(slot.backend, capabilities.reason ?? 'unavailable');
+      const error = capabilityError(failure).with({ connectionId: slot.id });
+      connection.close(error);
+      throw error;
+    }
+    this.events.emit('connection:ready', { connectionId: slot.id, kind: slot.kind, backend: slot.backend });
+    return connection;
+  }
+
+  private createConnection(slot: Slot): Connection {
+    const transport = new WorkerTransport(`webaccel ${slot.id}`, this.options.hostWorkerUrl);
+    return new Connection(slot.id, slot.backend, transport, {
       heartbeat: {
         intervalMs: this.options.heartbeatIntervalMs,
         timeoutMs: this.options.heartbeatTimeoutMs,
@@ -88,31 +181,13 @@ export class ConnectionPool {
       wasmPaths: this.options.wasmPaths,
       numThreads: this.options.numThreads,
     }, {
-      onClosed: (closed, error) => this.onClosed(closed, error),
-      onHostEvent: (source, event) =>
-        this.events.emit('connection:error', {
-          connectionId: source.id,
-          type: event.type,
-          message: hostEventError(event).message,
-        }),
-      onPing: () => undefined,
+      onClosed: (closed, error) => this.onClosed(slot, closed, error),
+      onHostEvent: (source, event) => this.onHostEvent(slot, source, event),
+      onPing: (_, latencyMs) => slot.health.recordPing(latencyMs),
     });
-    this.connections.add(connection);
-    this.newest.set(backend, connection);
-    this.events.emit('connection:start', { connectionId: id, kind: connection.kind, backend });
-
-    const capabilities = await this.startOrClose(connection);
-    if (!capabilities.available) {
-      const failure = this.recordMissing(backend, capabilities.reason ?? 'unavailable');
-      const error = capabilityError(failure).with({ connectionId: id });
-      connection.close(error);
-      throw error;
-    }
-    this.events.emit('connection:ready', { connectionId: id, kind: connection.kind, backend });
-    return connection;
   }
 
-  private async startOrClose(connection: Connection) {
+  private async startOrClose(connection: Connection): Promise<HostCapabilities> {
     try {
       return await connection.start();
     } catch (error) {
@@ -120,7 +195,7 @@ export class ConnectionPool {
         ? error
         : new AccelError(String(error), { category: ErrorCategory.INITIALIZATION, cause: error });
       connection.close(accel);
-      throw accel;
+      throw connection.closedWith ?? accel;
     }
   }
 
@@ -135,24 +210,34 @@ export class ConnectionPool {
     return failure;
   }
 
-  private onClosed(connection: Connection, error: AccelError): void {
-    this.connections.delete(connection);
-    if (this.newest.get(connection.backend) === connection) {
-      this.newest.delete(connection.backend);
-      this.live.delete(connection.backend);
+  private onClosed(slot: Slot, connection: Connection, error: AccelError): void {
+    if (CRASH_CODES.includes(error.code) || error.category === ErrorCategory.BROWSER_CRASH) {
+      slot.health.recordDrop();
+      slot.breaker.trip(`connection ${connection.id} ended: ${error.message}`);
     }
     this.events.emit('connection:close', {
-      connectionId: connection.id,
-      kind: connection.kind,
-      backend: connection.backend,
+      connectionId: slot.id,
+      kind: slot.kind,
+      backend: slot.backend,
       category: error.category,
       code: error.code,
       message: error.message,
     });
   }
 
-  private forget(backend: Backend, only: Promise<Connection>): void {
-    if (this.live.get(backend) === only) this.live.delete(backend);
+  private onHostEvent(slot: Slot, connection: Connection, event: HostEvent): void {
+    const message = hostEventError(event).message;
+    this.events.emit('connection:error', { connectionId: slot.id, type: event.type, message });
+    if (event.type !== 'device-lost') return;
+
+    connection.close(
+      new AccelError(`The WebGPU device of ${slot.id} was lost: ${message}`, {
+        category: ErrorCategory.BROWSER_CRASH,
+        code: 'DEVICE_LOST',
+        backend: slot.backend,
+        connectionId: slot.id,
+      }),
+    );
   }
 }
 
@@ -162,4 +247,8 @@ function capabilityError(failure: BackendFailure): AccelError {
     code: 'BACKEND_UNAVAILABLE',
     backend: failure.backend,
   });
+}
+
+function disposedError(): AccelError {
+  return new AccelError('The pool was disposed', { category: ErrorCategory.CANCELLED, code: 'DISPOSED' });
 }

@@ -29,6 +29,7 @@ describe('invalid model bytes', () => {
     expect(error.retryable).toBe(false);
     expect(pool.stats().models.map((m) => m.name)).not.toContain('garbage');
     expect(pool.stats().connections.map((c) => c.backend)).toEqual(['wasm']);
+    expect(pool.health().connections['worker-wasm-1']?.circuitState).toBe('CLOSED');
   });
 
   it('rejects an HTML page served instead of a model before any connection sees it', async () => {
@@ -101,25 +102,34 @@ describe('handles', () => {
 });
 
 describe('a worker terminated during a run', () => {
-  it('rejects the call in flight, and the next call runs on a fresh connection', async () => {
-    const fast = createResourcePool({ priority: ['wasm'], heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 });
+  it('rejects the call in flight when retries are off, and the next call runs on a fresh worker', async () => {
+    const fast = createResourcePool({
+      priority: ['wasm'],
+      heartbeatIntervalMs: 100,
+      heartbeatTimeoutMs: 500,
+      retry: { maxAttempts: 1 },
+      breaker: { resetTimeoutMs: 200 },
+    });
     try {
       const det = catalogModel('ocr-det');
       const handle = await fast.getModel({ type: 'vision', name: det.id, source: det.url });
       const feeds = await feedsFor('ocr-det');
-      const [connection] = fast[INTERNALS].connections();
+      const [slot] = fast[INTERNALS].slots();
+      const first = slot!.connection!;
 
       const inFlight = settle(handle.run(feeds));
-      (connection!.realm as Worker).terminate();
+      (first.realm as Worker).terminate();
       const outcome = await inFlight;
 
       expect(outcome.ok).toBe(false);
       const error = outcome.ok ? undefined : (outcome.error as AccelError);
       expect(error?.category).toBe('CONNECTION');
       expect(error?.code).toBe('HEARTBEAT_MISSED');
+      await new Promise((resolve) => setTimeout(resolve, 250));
       const outputs = await handle.run(feeds);
       expectSameOutputs(outputs, await directRun(det.url, feeds), 0);
-      expect(fast.stats().connections.map((c) => c.id)).not.toContain(connection!.id);
+      expect(slot!.connection).not.toBe(first);
+      expect(slot!.incarnations).toBe(2);
     } finally {
       await fast.dispose();
     }
@@ -132,7 +142,7 @@ describe('dispose', () => {
     const det = catalogModel('ocr-det');
     const handle = await doomed.getModel({ type: 'vision', name: det.id, source: det.url });
     const feeds = await feedsFor('ocr-det');
-    const [connection] = doomed[INTERNALS].connections();
+    const connection = doomed[INTERNALS].slots()[0]!.connection;
 
     const pending = [settle(handle.run(feeds)), settle(handle.run(feeds)), settle(handle.run(feeds))];
     await doomed.dispose();
@@ -143,7 +153,7 @@ describe('dispose', () => {
       if (!outcome.ok) expect((outcome.error as AccelError).code).toBe('DISPOSED');
     }
     expect(connection!.state).toBe('closed');
-    expect(doomed.stats().connections).toEqual([]);
+    expect(doomed.stats().connections.map((c) => c.state)).toEqual(['closed']);
     expect((await rejection(handle.run(feeds))).code).toBe('DISPOSED');
     expect((await rejection(doomed.getModel({ type: 'vision', name: 'x', source: det.url }))).code).toBe('DISPOSED');
   });

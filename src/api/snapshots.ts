@@ -1,0 +1,97 @@
+import type { ModelEntry } from '../model/ModelEntry';
+import type { ConnectionPool } from '../pool/ConnectionPool';
+import type { RecoveryCounters } from '../pool/CallExecutor';
+import type { Slot } from '../pool/Slot';
+import type { ConnectionHealth, ConnectionStats, ModelStats, PoolHealth, PoolStats } from './stats';
+
+/** `pool.stats()`, built from the pool's parts. */
+export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>): PoolStats {
+  const connections = pool.allSlots().map(slotStats);
+  return {
+    connections,
+    models: [...models].map(modelStats),
+    capabilityFailures: pool.capabilityFailures,
+    totalRuns: connections.reduce((sum, c) => sum + c.runs, 0),
+    totalErrors: connections.reduce((sum, c) => sum + c.errors, 0),
+  };
+}
+
+/** `pool.health()`, built from the pool's parts. */
+export function healthOf(pool: ConnectionPool, counters: RecoveryCounters): PoolHealth {
+  const slots = pool.allSlots();
+  const connections: Record<string, ConnectionHealth> = {};
+  for (const slot of slots) connections[slot.id] = slotHealth(slot);
+  const scores = Object.values(connections).map((c) => c.healthScore);
+  const states = Object.values(connections).map((c) => c.circuitState);
+  return {
+    overallHealthScore: scores.length === 0 ? 100 : round(scores.reduce((a, b) => a + b, 0) / scores.length),
+    openCircuitCount: states.filter((s) => s === 'OPEN').length,
+    halfOpenCircuitCount: states.filter((s) => s === 'HALF_OPEN').length,
+    connections,
+    recoveryAttempts: { ...counters.recoveryAttempts },
+    errorCategories: { ...counters.errorCategories },
+  };
+}
+
+function slotStats(slot: Slot): ConnectionStats {
+  const connection = slot.connection;
+  const gpu = connection?.capabilities?.webgpu;
+  return {
+    id: slot.id,
+    kind: slot.kind,
+    backend: slot.backend,
+    state: connection?.state ?? 'idle',
+    incarnations: slot.incarnations,
+    runs: slot.runs,
+    errors: slot.errors,
+    errorRate: rate(slot),
+    inFlight: slot.inFlight,
+    models: slot.live?.models.size ?? 0,
+    circuitState: slot.breaker.state,
+    healthScore: slot.health.score(),
+    pingMs: connection?.lastPingMs,
+    droppedMessages: connection?.droppedMessages ?? 0,
+    adapter:
+      slot.backend === 'webgpu' && gpu?.available === true
+        ? `${gpu.vendor ?? '?'} ${gpu.architecture ?? ''}`.trim()
+        : undefined,
+  };
+}
+
+function slotHealth(slot: Slot): ConnectionHealth {
+  return {
+    healthScore: slot.health.score(),
+    kind: slot.kind,
+    backend: slot.backend,
+    circuitState: slot.breaker.state,
+    errorRate: rate(slot),
+    factors: slot.health.factors(),
+    retryAfterMs: Number.isFinite(slot.breaker.retryAfterMs) ? slot.breaker.retryAfterMs : -1,
+    trips: slot.breaker.trips,
+  };
+}
+
+function modelStats(m: ModelEntry): ModelStats {
+  return {
+    name: m.name,
+    type: m.type,
+    backend: m.backend,
+    lastBackend: m.lastBackend,
+    precision: m.precision,
+    references: m.references,
+    runs: m.runs,
+    errors: m.errors,
+    loadMs: m.info?.loadMs,
+    medianRunMs: m.medianRunMs(),
+    fallbacks: m.fallbacks.map((f) => ({ ...f })),
+  };
+}
+
+function rate(slot: Slot): number {
+  const calls = slot.runs + slot.errors;
+  return calls === 0 ? 0 : slot.errors / calls;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,344 @@
+import type { Emitter } from 'mitt';
+import { Tensor } from 'onnxruntime-common';
+import type { PoolEvents } from '../api/events';
+import type { ResolvedPoolOptions } from '../api/options';
+import type { Backend, Feeds, Precision, Results, RunOptions } from '../api/types';
+import type { Connection } from '../connections/Connection';
+import { abortError } from '../connections/Connection';
+import type { ModelInfo, WireTensors } from '../connections/protocol';
+import { fromWireTensors, toWireTensors, type TensorConstructor } from '../connections/tensorWire';
+import { AccelError } from '../errors/AccelError';
+import { ErrorCategory, type ErrorCategory as Category } from '../errors/ErrorCategory';
+import { classify, type ErrorPhase } from '../errors/classify';
+import { fetchModelBytes } from '../model/fetchModelBytes';
+import type { ModelEntry } from '../model/ModelEntry';
+import { selectVariant } from '../model/selectVariant';
+import type { Clock, Permit } from '../resilience/CircuitBreaker';
+import { RECOVERY_PLANS, backoffDelay, type RecoveryStrategy } from '../resilience/RecoveryPlan';
+import { sleep } from '../util/sleep';
+import type { ConnectionPool } from './ConnectionPool';
+import { rankSlots } from './Router';
+import type { Slot } from './Slot';
+
+/** Counters the pool reports in `health()`. */
+export interface RecoveryCounters {
+  recoveryAttempts: Partial<Record<Category, number>>;
+  errorCategories: Partial<Record<Category, number>>;
+}
+
+/** Where one call stands: its target, its budget and what it has tried. */
+interface Call {
+  readonly entry: ModelEntry;
+  readonly wire: WireTensors | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: number;
+  backend: Backend;
+  precision: Precision | undefined;
+  attempts: number;
+  retries: number;
+  lastSlot: Slot | undefined;
+  readonly excluded: Set<Slot>;
+  readonly triedBackends: Set<Backend>;
+  readonly planStep: Map<string, number>;
+}
+
+/** While a half-open breaker is full, a waiting call looks again this often. */
+const HALF_OPEN_POLL_MS = 20;
+
+/** Plan for a call turned away by open breakers: somewhere else, or nowhere. */
+const CIRCUIT_OPEN_PLAN: readonly RecoveryStrategy[] = ['another-connection', 'another-backend', 'wasm'];
+
+/**
+ * Carries one call to a result: picks a slot whose breaker admits it, makes sure the model is
+ * loaded there, runs it, and on failure settles the breaker and health, then follows the
+ * category's recovery plan until the call succeeds, runs out of attempts, or reaches its deadline.
+ */
+export class CallExecutor {
+  constructor(
+    private readonly pool: ConnectionPool,
+    private readonly options: ResolvedPoolOptions,
+    private readonly events: Emitter<PoolEvents>,
+    private readonly counters: RecoveryCounters,
+    private readonly clock: Clock,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /**
+   * Loads a model on the first backend of its priority that takes it, recording each one passed
+   * over. A failure about the model itself ends the search at once.
+   */
+  async load(entry: ModelEntry, signal: AbortSignal | undefined): Promise<void> {
+    let last: AccelError | undefined;
+    for (const [index, backend] of entry.priority.entries()) {
+      const call = this.newCall(entry, undefined, signal, this.options.loadTimeoutMs, backend);
+      try {
+        const { slot, info } = await this.withSlot(call, (connection) =>
+          this.ensureLoaded(connection, call),
+        );
+        entry.backend = backend;
+        entry.info = info;
+        this.events.emit('model:ready', { model: entry.name, backend, connectionId: slot.id, loadMs: info.loadMs });
+        return;
+      } catch (error) {
+        last = classify(error, { phase: 'load', backend });
+        if (last.scope === 'model' || last.scope === 'caller') throw last;
+        const failure = { backend, category: last.category, code: last.code, message: last.message };
+        entry.fallbacks.push(failure);
+        this.events.emit('fallback', { model: entry.name, failure, next: entry.priority[index + 1] });
+      }
+    }
+    throw noBackendError(entry, last);
+  }
+
+  /** Runs a model, recovering from failures by the category's plan. */
+  async run(entry: ModelEntry, feeds: Feeds, options: RunOptions): Promise<Results> {
+    const timeoutMs = options.timeoutMs ?? this.options.runTimeoutMs;
+    const call = this.newCall(entry, toWireTensors(feeds), options.signal, timeoutMs, entry.backend ?? 'wasm');
+
+    for (;;) {
+      try {
+        const { slot, info: reply } = await this.withSlot(call, async (connection) => {
+          const modelId = await this.ensureLoaded(connection, call).then(() => entry.modelId(call.precision));
+          return connection.run(modelId, call.wire ?? {}, { signal: call.signal, timeoutMs: this.remaining(call) });
+        });
+        slot.health.recordSuccess(reply.runMs);
+        entry.recordRun(reply.runMs, slot.backend);
+        return fromWireTensors(reply.outputs, Tensor as unknown as TensorConstructor);
+      } catch (error) {
+        const accel = classify(error, { phase: 'run', backend: call.backend });
+        if (!(await this.recover(call, accel))) throw this.finalError(call, accel);
+      }
+    }
+  }
+
+  private newCall(
+    entry: ModelEntry,
+    wire: WireTensors | undefined,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    backend: Backend,
+  ): Call {
+    return {
+      entry,
+      wire,
+      signal,
+      deadline: this.clock.now() + timeoutMs,
+      backend,
+      precision: entry.precision,
+      attempts: 0,
+      retries: 0,
+      lastSlot: undefined,
+      excluded: new Set(),
+      triedBackends: new Set([backend]),
+      planStep: new Map(),
+    };
+  }
+
+  /**
+   * One attempt: a slot whose breaker admits the call, its connection, and `work` on it. The
+   * permit is settled by the outcome; caller mistakes and cancellations settle nothing.
+   */
+  private async withSlot<T>(
+    call: Call,
+    work: (connection: Connection) => Promise<T>,
+  ): Promise<{ slot: Slot; info: T }> {
+    const { slot, permit } = await this.admit(call);
+    call.attempts += 1;
+    call.lastSlot = slot;
+    slot.inFlight += 1;
+    try {
+      const connection = await this.pool.ensure(slot, call.signal);
+      const info = await work(connection);
+      permit.success();
+      slot.runs += 1;
+      return { slot, info };
+    } catch (error) {
+      const phase: ErrorPhase = call.wire === undefined ? 'load' : 'run';
+      const accel = classify(error, { phase, backend: slot.backend, connectionId: slot.id });
+      this.settleFailure(slot, permit, accel);
+      throw accel;
+    } finally {
+      slot.inFlight -= 1;
+    }
+  }
+
+  private async admit(call: Call): Promise<{ slot: Slot; permit: Permit }> {
+    for (;;) {
+      this.throwIfDone(call);
+      const candidates = this.pool.slotsFor(call.backend).filter((s) => !call.excluded.has(s));
+      let halfOpenFull = false;
+      let retryAfterMs = Infinity;
+      for (const slot of rankSlots(candidates, call.entry.modelId(call.precision))) {
+        const admission = slot.breaker.tryAcquire();
+        if (admission.admitted) return { slot, permit: admission.permit };
+        if (admission.reason === 'half-open-full') halfOpenFull = true;
+        else retryAfterMs = Math.min(retryAfterMs, admission.retryAfterMs);
+      }
+      // Decision 1: extra work waits for a trial slot until its own deadline; it is no failure.
+      if (!halfOpenFull) throw circuitOpenError(call.backend, retryAfterMs);
+      await sleep(Math.min(HALF_OPEN_POLL_MS, this.remaining(call)), call.signal);
+    }
+  }
+
+  private async ensureLoaded(connection: Connection, call: Call): Promise<ModelInfo> {
+    const { entry, precision } = call;
+    const bytes = await entry.bytesOf(precision, () =>
+      fetchModelBytes(selectVariant(entry.source, precision).source, { fetch: this.options.fetch, signal: call.signal }),
+    );
+    return connection.load(entry.modelId(precision), bytes, entry.sessionOptions, call.signal);
+  }
+
+  private settleFailure(slot: Slot, permit: Permit, error: AccelError): void {
+    this.count('errorCategories', error.category);
+    if (error.scope !== 'backend') {
+      permit.release();
+      return;
+    }
+    permit.failure();
+    slot.errors += 1;
+    slot.health.recordFailure();
+    // A lost device or a crash opens the breaker at once and ends the connection.
+    if (error.category === ErrorCategory.BROWSER_CRASH) this.pool.crash(slot, error);
+    // Decision 4: a trial that never answered leaves a hung connection behind; replace it.
+    if (permit.trial && error.category === ErrorCategory.TIMEOUT) this.pool.restart(slot, error);
+  }
+
+  /** Applies the next strategy of the plan that fits; false when none is left. */
+  private async recover(call: Call, error: AccelError): Promise<boolean> {
+    if (error.scope === 'backend' && error.code !== 'CIRCUIT_OPEN') call.entry.errors += 1;
+    if (error.scope === 'caller' || error.scope === 'model') return false;
+    if (call.attempts >= this.options.retry.maxAttempts || this.remaining(call) <= 0) return false;
+
+    const planKey = error.code === 'CIRCUIT_OPEN' ? 'CIRCUIT_OPEN' : error.category;
+    const plan = error.code === 'CIRCUIT_OPEN' ? CIRCUIT_OPEN_PLAN : RECOVERY_PLANS[error.category];
+    for (let step = call.planStep.get(planKey) ?? 0; step < plan.length; step++) {
+      const strategy = plan[step];
+      if (strategy === undefined || !this.apply(strategy, call, error)) continue;
+
+      call.planStep.set(planKey, step + 1);
+      this.announce(call, error, strategy);
+      if (strategy === 'retry') await this.backoff(call);
+      return true;
+    }
+    return false;
+  }
+
+  private apply(strategy: RecoveryStrategy, call: Call, error: AccelError): boolean {
+    const slot = call.lastSlot;
+    switch (strategy) {
+      case 'retry':
+        return slot !== undefined && error.code !== 'CIRCUIT_OPEN';
+      case 'restart':
+        if (slot === undefined || slot.breaker.state === 'OPEN') return false;
+        this.pool.restart(slot, error);
+        return true;
+      case 'another-connection':
+        return this.anotherConnection(call);
+      case 'another-backend':
+        return this.switchBackend(call, error, this.nextBackend(call));
+      case 'smaller-precision':
+        return this.smallerPrecision(call);
+      case 'wasm':
+        return call.backend !== 'wasm' && this.switchBackend(call, error, 'wasm');
+    }
+  }
+
+  private anotherConnection(call: Call): boolean {
+    const slots = this.pool.slotsFor(call.backend);
+    if (call.lastSlot !== undefined) call.excluded.add(call.lastSlot);
+    const usable = slots.some((s) => !call.excluded.has(s) && s.breaker.state !== 'OPEN');
+    return usable || this.pool.addSlot(call.backend) !== undefined;
+  }
+
+  private nextBackend(call: Call): Backend | undefined {
+    return call.entry.priority.find(
+      (b) => !call.triedBackends.has(b) && this.pool.missingReason(b) === undefined,
+    );
+  }
+
+  private switchBackend(call: Call, error: AccelError, next: Backend | undefined): boolean {
+    if (next === undefined || this.pool.missingReason(next) !== undefined) return false;
+    const failure = { backend: call.backend, category: error.category, code: error.code, message: error.message };
+    this.events.emit('fallback', { model: call.entry.name, failure, next });
+    call.backend = next;
+    call.triedBackends.add(next);
+    call.excluded.clear();
+    return true;
+  }
+
+  private smallerPrecision(call: Call): boolean {
+    const smaller = call.entry.smallerThan(call.precision);
+    if (smaller === undefined) return false;
+    call.precision = smaller;
+    return true;
+  }
+
+  private announce(call: Call, error: AccelError, strategy: RecoveryStrategy): void {
+    this.count('recoveryAttempts', error.category);
+    this.events.emit('recovery:attempt', {
+      model: call.entry.name,
+      connectionId: call.lastSlot?.id,
+      category: error.category,
+      code: error.code,
+      strategy,
+      attempt: call.attempts,
+    });
+  }
+
+  private async backoff(call: Call): Promise<void> {
+    call.retries += 1;
+    const delay = backoffDelay(call.retries, this.options.retry, this.random);
+    await sleep(Math.min(delay, this.remaining(call)), call.signal);
+  }
+
+  private count(counter: keyof RecoveryCounters, category: Category): void {
+    const counts = this.counters[counter];
+    counts[category] = (counts[category] ?? 0) + 1;
+  }
+
+  private remaining(call: Call): number {
+    return Math.max(0, call.deadline - this.clock.now());
+  }
+
+  private throwIfDone(call: Call): void {
+    if (call.signal?.aborted === true) throw abortError(call.signal);
+    if (this.remaining(call) <= 0) throw deadlineError(call);
+  }
+
+  private finalError(call: Call, error: AccelError): AccelError {
+    if (error.scope !== 'caller' && this.remaining(call) <= 0 && error.category !== ErrorCategory.TIMEOUT) {
+      return deadlineError(call, error);
+    }
+    return error.with({ attempts: Math.max(1, call.attempts) });
+  }
+}
+
+function circuitOpenError(backend: Backend, retryAfterMs: number): AccelError {
+  const wait = Number.isFinite(retryAfterMs) ? `; retry in ${Math.ceil(retryAfterMs)} ms` : '';
+  return new AccelError(`Every ${backend} connection's circuit is open${wait}`, {
+    category: ErrorCategory.CONNECTION,
+    code: 'CIRCUIT_OPEN',
+    backend,
+    retryAfterMs,
+  });
+}
+
+function deadlineError(call: Call, cause?: AccelError): AccelError {
+  return new AccelError(`${call.entry.name} did not finish before its deadline`, {
+    category: ErrorCategory.TIMEOUT,
+    code: 'DEADLINE_EXCEEDED',
+    attempts: Math.max(1, call.attempts),
+    cause,
+  });
+}
+
+function noBackendError(entry: ModelEntry, last: AccelError | undefined): AccelError {
+  const reasons = entry.fallbacks.map((f) => `${f.backend}: ${f.message}`).join('; ');
+  return new AccelError(`No backend could run ${entry.name} (${reasons})`, {
+    category: last?.category ?? ErrorCategory.BROWSER_CAPABILITY,
+    code: 'NO_BACKEND',
+    scope: 'model',
+    attempts: entry.priority.length,
+    cause: last,
+  });
+}
