@@ -103,7 +103,10 @@ export interface RunReply {
 
 /** What a host says of itself. */
 export interface HostStats {
+  /** Runs that succeeded. */
   readonly runs: number;
+  /** Run requests received, whatever became of them. */
+  readonly runRequests: number;
   readonly models: readonly string[];
   /** WebAssembly memory in bytes, when measurable. */
   readonly wasmMemoryBytes?: number;

@@ -37,6 +37,7 @@ export class Host implements HostApi {
   private readonly sessions = new Map<string, InferenceSession>();
   private queue: Promise<unknown> = Promise.resolve();
   private runs = 0;
+  private runRequests = 0;
   private readonly faults: FaultInjector;
   private readonly gpu: GpuWatch;
 
@@ -84,6 +85,7 @@ export class Host implements HostApi {
   }
 
   run(modelId: string, feeds: WireTensors): Promise<RunReply> {
+    this.runRequests += 1;
     const queued = performance.now();
     const result = this.queue.then(() => this.runNow(modelId, feeds, performance.now() - queued));
     this.queue = result.catch(() => undefined);
@@ -104,7 +106,7 @@ export class Host implements HostApi {
   }
 
   async stats(): Promise<HostStats> {
-    return { runs: this.runs, models: [...this.sessions.keys()] };
+    return { runs: this.runs, runRequests: this.runRequests, models: [...this.sessions.keys()] };
   }
 
   async injectFault(fault: HostFault): Promise<void> {
