@@ -63,6 +63,7 @@ export class Connection {
   private readonly lost: Promise<never>;
   private markLost!: (error: AccelError) => void;
   private closeReason: AccelError | undefined;
+  private loading = 0;
   private readonly heartbeat: Heartbeat;
 
   constructor(
@@ -83,6 +84,7 @@ export class Connection {
         ping: (timeoutMs) => this.call('ping', (r) => r.ping(), { timeoutMs }).then(() => undefined),
         onLatency: (ms) => this.recordPing(ms),
         onHung: (misses) => this.close(hungError(this, misses)),
+        excused: () => this.loading > 0,
       },
       options.heartbeat,
     );
@@ -137,12 +139,13 @@ export class Connection {
     const existing = this.models.get(modelId);
     if (existing !== undefined) return existing;
 
+    this.loading += 1;
     const loading = this.call('load', (r) => r.load({ modelId, bytes, sessionOptions }), {
       signal,
       timeoutMs: this.options.loadTimeoutMs,
     });
     this.models.set(modelId, loading);
-    loading.catch(() => this.models.delete(modelId));
+    loading.catch(() => this.models.delete(modelId)).finally(() => (this.loading -= 1));
     return loading;
   }
 

@@ -12,6 +12,11 @@ export interface HeartbeatTarget {
   ping(timeoutMs: number): Promise<void>;
   onLatency(ms: number): void;
   onHung(misses: number): void;
+  /**
+   * Whether a missed ping is excused: a host creating a session blocks its thread for as long
+   * as that takes, and the load's own deadline covers it.
+   */
+  excused(): boolean;
 }
 
 /**
@@ -49,6 +54,10 @@ export class Heartbeat {
       this.misses = 0;
       if (!this.stopped) this.target.onLatency(performance.now() - started);
     } catch {
+      if (this.target.excused()) {
+        this.schedule();
+        return;
+      }
       this.misses += 1;
       if (this.misses >= this.options.maxMisses && !this.stopped) {
         this.stop();

@@ -49,11 +49,14 @@ export class WorkerTransport implements Transport {
   private readonly onError = (event: Event): void => {
     if (this.started) return;
     event.preventDefault();
-    const message = event instanceof ErrorEvent && event.message !== '' ? event.message : 'unknown';
+    const detail =
+      event instanceof ErrorEvent && event.message !== ''
+        ? event.message
+        : 'the script could not be fetched or was blocked (see hostWorkerUrl)';
     this.listener?.onFatal(
-      new AccelError(`Worker failed to start: ${message}`, {
+      new AccelError(`The host worker failed to start: ${detail}`, {
         category: ErrorCategory.INITIALIZATION,
-        code: 'CONNECTION_LOST',
+        code: 'START_FAILED',
       }),
     );
   };

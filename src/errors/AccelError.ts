@@ -22,6 +22,7 @@ export type AccelErrorCode =
   | 'DEVICE_LOST'
   | 'HEARTBEAT_MISSED'
   | 'RESTARTED'
+  | 'START_FAILED'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

@@ -54,6 +54,7 @@ describe('Heartbeat', () => {
         ping: (ms) => (answering ? Promise.resolve() : new Promise((_, reject) => setTimeout(() => reject(new Error('miss')), ms))),
         onLatency: (ms) => latencies.push(ms),
         onHung: hung,
+        excused: () => false,
       },
       { intervalMs: 100, timeoutMs: 50, maxMisses: 2 },
     );
@@ -69,5 +70,29 @@ describe('Heartbeat', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(hung).toHaveBeenCalledTimes(1);
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('Heartbeat while the target is excused', () => {
+  it('does not count misses while excused, and counts them again afterwards', async () => {
+    let excused = true;
+    const hung = vi.fn();
+    const heartbeat = new Heartbeat(
+      {
+        ping: (ms) => new Promise((_, reject) => setTimeout(() => reject(new Error('miss')), ms)),
+        onLatency: () => undefined,
+        onHung: hung,
+        excused: () => excused,
+      },
+      { intervalMs: 100, timeoutMs: 50, maxMisses: 1 },
+    );
+
+    heartbeat.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(hung).not.toHaveBeenCalled();
+    excused = false;
+    await vi.advanceTimersByTimeAsync(200);
+    expect(hung).toHaveBeenCalledTimes(1);
+    heartbeat.stop();
   });
 });
