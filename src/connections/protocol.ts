@@ -119,7 +119,7 @@ export type HostFault =
   | { readonly kind: 'close-self' }
   | { readonly kind: 'exhaust-memory' }
   | { readonly kind: 'unhandled-rejection'; readonly message: string }
-  | { readonly kind: 'destroy-gpu-device' }
+  | { readonly kind: 'destroy-gpu-device'; readonly when?: 'now' | 'next-run' }
   | { readonly kind: 'gpu-out-of-memory' }
   | { readonly kind: 'send-garbage' }
   | { readonly kind: 'replay-last-reply' };

@@ -26,6 +26,7 @@ export class FaultInjector {
   private throwMessage = '';
   private hangNext = false;
   private exhaustNext = false;
+  private destroyNext = false;
 
   constructor(
     private readonly runtime: () => OrtRuntime | undefined,
@@ -53,7 +54,8 @@ export class FaultInjector {
         void Promise.reject(new Error(fault.message));
         return;
       case 'destroy-gpu-device':
-        void this.destroyDevice();
+        if (fault.when === 'next-run') this.destroyNext = true;
+        else void this.destroyDevice();
         return;
       case 'gpu-out-of-memory':
         this.gpu.armOutOfMemory();
@@ -70,6 +72,10 @@ export class FaultInjector {
   /** Called by the host before each run; strikes with whatever is armed. */
   async beforeRun(): Promise<void> {
     if (this.hangNext) spinForever();
+    if (this.destroyNext) {
+      this.destroyNext = false;
+      await this.destroyDevice();
+    }
     if (this.exhaustNext) {
       this.exhaustNext = false;
       exhaustMemory();
