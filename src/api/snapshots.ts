@@ -50,6 +50,7 @@ function slotStats(slot: Slot): ConnectionStats {
     circuitState: slot.breaker.state,
     healthScore: slot.health.score(),
     pingMs: connection?.lastPingMs,
+    memoryBytes: connection?.memoryBytes,
     droppedMessages: connection?.droppedMessages ?? 0,
     adapter:
       slot.backend === 'webgpu' && gpu?.available === true

@@ -21,6 +21,8 @@ export interface ConnectionStats {
   healthScore: number;
   /** The last heartbeat's round trip. */
   pingMs: number | undefined;
+  /** The host's WebAssembly memory at the last heartbeat; it never shrinks. */
+  memoryBytes: number | undefined;
   /** Incoming messages dropped as malformed, unknown or repeated. */
   droppedMessages: number;
   /** The adapter, when the backend is WebGPU. */

@@ -37,6 +37,7 @@ export interface ConnectionObserver {
   onClosed(connection: Connection, error: AccelError): void;
   onHostEvent(connection: Connection, event: HostEvent): void;
   onPing(connection: Connection, latencyMs: number): void;
+  onMemory(connection: Connection, bytes: number): void;
 }
 
 /** Per-call controls. */
@@ -55,6 +56,8 @@ export class Connection {
   state: ConnectionState = 'starting';
   capabilities: HostCapabilities | undefined;
   lastPingMs: number | undefined;
+  /** The host's WebAssembly memory at the last heartbeat. */
+  memoryBytes: number | undefined;
   /** Model ids loaded (or loading) here. */
   readonly models = new Map<string, Promise<ModelInfo>>();
 
@@ -81,7 +84,12 @@ export class Connection {
     this.remote = wrap<HostApi>(this.channel);
     this.heartbeat = new Heartbeat(
       {
-        ping: (timeoutMs) => this.call('ping', (r) => r.ping(), { timeoutMs }).then(() => undefined),
+        ping: (timeoutMs) =>
+          this.call('ping', (r) => r.ping(), { timeoutMs }).then((reply) => {
+            if (reply.memoryBytes === undefined) return;
+            this.memoryBytes = reply.memoryBytes;
+            this.observer.onMemory(this, reply.memoryBytes);
+          }),
         onLatency: (ms) => this.recordPing(ms),
         onHung: (misses) => this.close(hungError(this, misses)),
         excused: () => this.loading > 0,

@@ -9,7 +9,7 @@ export interface HeartbeatOptions {
 
 /** What a heartbeat needs from its connection. */
 export interface HeartbeatTarget {
-  ping(timeoutMs: number): Promise<void>;
+  ping(timeoutMs: number): Promise<unknown>;
   onLatency(ms: number): void;
   onHung(misses: number): void;
   /**

@@ -101,6 +101,12 @@ export interface RunReply {
   readonly runMs: number;
 }
 
+/** A heartbeat's answer. */
+export interface PingReply {
+  /** WebAssembly memory the host's runtime holds, once it has one. */
+  readonly memoryBytes?: number;
+}
+
 /** What a host says of itself. */
 export interface HostStats {
   /** Runs that succeeded. */
@@ -130,8 +136,8 @@ export interface HostApi {
   load(request: LoadRequest): Promise<ModelInfo>;
   run(modelId: string, feeds: WireTensors): Promise<RunReply>;
   unload(modelId: string): Promise<void>;
-  /** Answers at once; its round trip is the connection's ping latency. */
-  ping(): Promise<number>;
+  /** Answers at once with the realm's memory use; its round trip is the ping latency. */
+  ping(): Promise<PingReply>;
   stats(): Promise<HostStats>;
   injectFault(fault: HostFault): Promise<void>;
 }

@@ -11,6 +11,7 @@ import type {
   HostStats,
   LoadRequest,
   ModelInfo,
+  PingReply,
   RunReply,
   ValueInfo,
   WireTensors,
@@ -19,6 +20,7 @@ import { detectCapabilities } from './detectCapabilities';
 import { loadRuntime, type OrtRuntime } from './loadRuntime';
 import { FaultInjector } from './FaultInjector';
 import { GpuWatch } from './GpuWatch';
+import { WasmMemoryProbe } from './WasmMemoryProbe';
 import type { HostChannel } from './HostChannel';
 import { toWireError } from '../errors/errorWire';
 import type { HostEvent } from '../connections/hostEvents';
@@ -40,6 +42,7 @@ export class Host implements HostApi {
   private runRequests = 0;
   private readonly faults: FaultInjector;
   private readonly gpu: GpuWatch;
+  private readonly memory = new WasmMemoryProbe();
 
   constructor(
     private readonly transfer: Transfer,
@@ -51,6 +54,7 @@ export class Host implements HostApi {
       onUncapturedError: (message) => this.report('gpu-error', message),
     });
     this.faults = new FaultInjector(() => this.ort, this.gpu, channel);
+    this.memory.install();
   }
 
   async start(init: HostInit): Promise<HostCapabilities> {
@@ -101,12 +105,17 @@ export class Host implements HostApi {
     await this.gpu.expectingDestroy(() => session.release());
   }
 
-  async ping(): Promise<number> {
-    return performance.now();
+  async ping(): Promise<PingReply> {
+    return { memoryBytes: this.memory.bytes() };
   }
 
   async stats(): Promise<HostStats> {
-    return { runs: this.runs, runRequests: this.runRequests, models: [...this.sessions.keys()] };
+    return {
+      runs: this.runs,
+      runRequests: this.runRequests,
+      models: [...this.sessions.keys()],
+      wasmMemoryBytes: this.memory.bytes(),
+    };
   }
 
   async injectFault(fault: HostFault): Promise<void> {

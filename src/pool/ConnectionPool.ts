@@ -184,6 +184,7 @@ export class ConnectionPool {
       onClosed: (closed, error) => this.onClosed(slot, closed, error),
       onHostEvent: (source, event) => this.onHostEvent(slot, source, event),
       onPing: (_, latencyMs) => slot.health.recordPing(latencyMs),
+      onMemory: (_, bytes) => slot.health.recordMemory(bytes),
     });
   }
 

@@ -180,6 +180,7 @@ describe('the circuit breaker, driven by real failures', () => {
     expect(health.circuitState).toBe('CLOSED');
     expect(health.errorRate).toBe(0);
     expect(health.healthScore).toBe(100);
+    expect(health.factors).toEqual({ errorRate: 0, responseTime: 0, consecutiveFailures: 0, connectionDrops: 0, memory: 0, ping: 0 });
     expect(pool.health().errorCategories).toEqual({});
   });
 

@@ -105,6 +105,8 @@ describe('a worker connection that dies', () => {
     await delay(100);
 
     expect(reports).toEqual([{ connectionId: 'worker-wasm-1', type: 'unhandled-rejection', message: 'forgotten promise (injected)' }]);
+    expect(pool.stats().connections[0]!.memoryBytes).toBeGreaterThan(1_000_000);
+    expect(pool.stats().connections[0]!.pingMs).toBeGreaterThanOrEqual(0);
     expectGolden(await handle.run(feeds), golden);
   });
 
