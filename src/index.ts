@@ -4,10 +4,30 @@ export { ModelHandle } from './api/ModelHandle';
 export { DEFAULT_POOL_OPTIONS } from './api/options';
 export type { PoolOptions } from './api/options';
 export type { PoolEvents } from './api/events';
-export type { ConnectionStats, ModelStats, PoolStats } from './api/stats';
+export type {
+  ConnectionHealth,
+  ConnectionStats,
+  ModelStats,
+  PoolHealth,
+  PoolStats,
+} from './api/stats';
+export type { RetryOptions } from './api/options';
+export { DEFAULT_BREAKER_OPTIONS, CircuitBreaker } from './resilience/CircuitBreaker';
+export type {
+  CircuitBreakerOptions,
+  CircuitSnapshot,
+  CircuitState,
+  Clock,
+} from './resilience/CircuitBreaker';
+export { DEFAULT_HEALTH_OPTIONS, HEALTH_WEIGHTS, HealthScore } from './resilience/HealthScore';
+export type { HealthFactors, HealthScoreOptions } from './resilience/HealthScore';
+export { RECOVERY_PLANS } from './resilience/RecoveryPlan';
+export type { RecoveryStrategy } from './resilience/RecoveryPlan';
 export type {
   Backend,
   BackendFailure,
+  ConcurrentCall,
+  ConcurrentResult,
   ConnectionKind,
   Feeds,
   GetModelOptions,

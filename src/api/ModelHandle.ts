@@ -15,7 +15,8 @@ export interface ModelOwner {
 export class ModelHandle {
   /** @internal */
   constructor(
-    private readonly owner: ModelOwner,
+    /** @internal */
+    readonly owner: ModelOwner,
     /** @internal */
     readonly entry: ModelEntry,
   ) {}

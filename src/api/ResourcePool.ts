@@ -14,7 +14,15 @@ import { ModelHandle, type ModelOwner } from './ModelHandle';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from './options';
 import { healthOf, statsOf } from './snapshots';
 import type { PoolHealth, PoolStats } from './stats';
-import type { Feeds, GetModelOptions, Results, RunOptions } from './types';
+import type {
+  ConcurrentCall,
+  ConcurrentResult,
+  Feeds,
+  GetModelOptions,
+  Results,
+  RunOptions,
+} from './types';
+import { classify } from '../errors/classify';
 import { checkGetModelOptions, checkRunOptions } from './validateOptions';
 
 /**
@@ -56,7 +64,9 @@ export class ResourcePool implements ModelOwner {
     checkGetModelOptions(options);
 
     const priority = options.preferences?.priority ?? this.options.priority;
-    const variant = callerError(() => selectVariant(options.source, options.preferences?.precision));
+    const variant = callerError(() =>
+      selectVariant(options.source, options.preferences?.precision, this.options.lowMemory),
+    );
     const key = modelKey(options.name, variant.source, variant.precision, priority);
     const existing = this.models.get(key);
     if (existing !== undefined) {
@@ -95,6 +105,20 @@ export class ResourcePool implements ModelOwner {
     return this.executor.run(entry, feeds, options ?? {});
   }
 
+  /**
+   * Runs many calls at once, spread over the connections, and resolves with one outcome per call
+   * in the same order: a failure loses no other call's result. `options` apply to every call.
+   */
+  async runConcurrent(calls: readonly ConcurrentCall[], options: RunOptions = {}): Promise<ConcurrentResult[]> {
+    this.assertLive();
+    if (!Array.isArray(calls)) {
+      throw new AccelError('runConcurrent: calls must be an array of [model, feeds] pairs', {
+        category: ErrorCategory.INVALID_INPUT,
+      });
+    }
+    return Promise.all(calls.map((call, index) => this.settleOne(call, index, options)));
+  }
+
   /** @internal Gives back one reference of a model. */
   release(entry: ModelEntry): void {
     if (entry.released) return;
@@ -114,7 +138,7 @@ export class ResourcePool implements ModelOwner {
 
   /** A plain, serialisable snapshot of connections, models and missing backends. */
   stats(): PoolStats {
-    return statsOf(this.connections, this.models.values());
+    return statsOf(this.connections, this.models.values(), this.executor.queued);
   }
 
   /**
@@ -158,6 +182,20 @@ export class ResourcePool implements ModelOwner {
         return live.injectFault(fault);
       },
     };
+  }
+
+  private async settleOne(call: unknown, index: number, options: RunOptions): Promise<ConcurrentResult> {
+    try {
+      const [model, feeds] = Array.isArray(call) ? call : [];
+      if (!(model instanceof ModelHandle) || model.owner !== this) {
+        throw new AccelError(`runConcurrent: call ${index} needs a model from this pool's getModel()`, {
+          category: ErrorCategory.INVALID_INPUT,
+        });
+      }
+      return { status: 'fulfilled', value: await model.run(feeds as Feeds, options) };
+    } catch (error) {
+      return { status: 'rejected', reason: classify(error, { phase: 'run' }) };
+    }
   }
 
   private slot(connectionId: string) {

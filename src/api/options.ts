@@ -76,10 +76,43 @@ export interface PoolOptions {
    */
   numThreads?: number;
   /**
-   * Connections one backend may have at once; a second one is started when the first fails.
-   * @defaultValue 2
+   * Connections one backend may have at once. More start as calls queue up, and when one is
+   * distrusted.
+   * @defaultValue `navigator.hardwareConcurrency` between 2 and 4; 1 in low-memory mode
    */
   maxConnectionsPerBackend?: number;
+  /**
+   * Calls in flight on one connection at once; more wait in the pool's queue.
+   * @defaultValue 1
+   */
+  concurrencyPerConnection?: number;
+  /**
+   * Calls that may wait for room at once; one more is turned away with `QUEUE_FULL`.
+   * @defaultValue 256
+   */
+  maxQueueLength?: number;
+  /**
+   * A connection without a call this long is ended (all but each backend's first, or all of
+   * them in low-memory mode); the next call starts a fresh one.
+   * @defaultValue 60000
+   */
+  idleTimeoutMs?: number;
+  /**
+   * A connection is replaced after this many runs; WebAssembly memory never shrinks.
+   * @defaultValue Infinity
+   */
+  recycleAfterRuns?: number;
+  /**
+   * A connection is replaced once its WebAssembly memory passes this many MiB.
+   * @defaultValue 2048
+   */
+  recycleAboveMemoryMb?: number;
+  /**
+   * Fewer connections (one per backend), the smallest precision variant a source lists unless
+   * one is asked for, and idle connections (with their models) ended.
+   * @defaultValue false
+   */
+  lowMemory?: boolean;
   /** Each connection's circuit breaker; see `DEFAULT_BREAKER_OPTIONS` (5 failures, 30 s, 3, 3). */
   breaker?: CircuitBreakerOptions;
   /** Each connection's health score; see `DEFAULT_HEALTH_OPTIONS`. */
@@ -118,7 +151,9 @@ export type ResolvedPoolOptions = Required<
   };
 
 /** The defaults, in one place: documentation and code read the same constant. */
-export const DEFAULT_POOL_OPTIONS: Readonly<Omit<ResolvedPoolOptions, 'fetch' | 'clock'>> = Object.freeze({
+export const DEFAULT_POOL_OPTIONS: Readonly<
+  Omit<ResolvedPoolOptions, 'fetch' | 'clock' | 'maxConnectionsPerBackend'>
+> = Object.freeze({
   priority: Object.freeze(['webgpu', 'webnn', 'wasm'] as const),
   runTimeoutMs: 60_000,
   startTimeoutMs: 30_000,
@@ -127,7 +162,12 @@ export const DEFAULT_POOL_OPTIONS: Readonly<Omit<ResolvedPoolOptions, 'fetch' | 
   heartbeatTimeoutMs: 10_000,
   heartbeatMaxMisses: 1,
   numThreads: 1,
-  maxConnectionsPerBackend: 2,
+  concurrencyPerConnection: 1,
+  maxQueueLength: 256,
+  idleTimeoutMs: 60_000,
+  recycleAfterRuns: Infinity,
+  recycleAboveMemoryMb: 2048,
+  lowMemory: false,
   breaker: DEFAULT_BREAKER_OPTIONS,
   health: Object.freeze({}),
   retry: Object.freeze({ maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 }),
@@ -146,6 +186,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     ...DEFAULT_POOL_OPTIONS,
     fetch: globalThis.fetch.bind(globalThis),
     clock: systemClock,
+    maxConnectionsPerBackend: defaultMaxConnections(options.lowMemory === true),
     ...given,
     retry: { ...DEFAULT_POOL_OPTIONS.retry, ...stripUndefined(options.retry ?? {}) },
     breaker: { ...DEFAULT_POOL_OPTIONS.breaker, ...stripUndefined(options.breaker ?? {}) },
@@ -168,7 +209,19 @@ const POSITIVE_NUMBERS = [
   'heartbeatMaxMisses',
   'numThreads',
   'maxConnectionsPerBackend',
+  'concurrencyPerConnection',
+  'maxQueueLength',
+  'idleTimeoutMs',
+  'recycleAfterRuns',
+  'recycleAboveMemoryMb',
 ] as const;
+
+/** Two to four connections per backend by the cores the browser reports; one when memory is low. */
+export function defaultMaxConnections(lowMemory: boolean): number {
+  if (lowMemory) return 1;
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
+  return Math.max(2, Math.min(4, cores));
+}
 
 /** Throws unless `priority` is a non-empty list of known backends without repeats. */
 export function validatePriority(priority: unknown, name: string): asserts priority is Backend[] {

@@ -5,7 +5,7 @@ import type { Slot } from '../pool/Slot';
 import type { ConnectionHealth, ConnectionStats, ModelStats, PoolHealth, PoolStats } from './stats';
 
 /** `pool.stats()`, built from the pool's parts. */
-export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>): PoolStats {
+export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>, queued: number): PoolStats {
   const connections = pool.allSlots().map(slotStats);
   return {
     connections,
@@ -13,6 +13,7 @@ export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>): Poo
     capabilityFailures: pool.capabilityFailures,
     totalRuns: connections.reduce((sum, c) => sum + c.runs, 0),
     totalErrors: connections.reduce((sum, c) => sum + c.errors, 0),
+    queued,
   };
 }
 
@@ -40,7 +41,7 @@ function slotStats(slot: Slot): ConnectionStats {
     id: slot.id,
     kind: slot.kind,
     backend: slot.backend,
-    state: connection?.state ?? 'idle',
+    state: slot.state,
     incarnations: slot.incarnations,
     runs: slot.runs,
     errors: slot.errors,

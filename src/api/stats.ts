@@ -8,7 +8,8 @@ export interface ConnectionStats {
   id: string;
   kind: ConnectionKind;
   backend: Backend;
-  state: 'idle' | 'starting' | 'ready' | 'closed';
+  /** `idle`: no worker now (never started, or drained); the next call starts one. */
+  state: 'idle' | 'starting' | 'ready' | 'draining' | 'closed';
   /** Workers started in this place so far. */
   incarnations: number;
   runs: number;
@@ -56,6 +57,8 @@ export interface PoolStats {
   capabilityFailures: BackendFailure[];
   totalRuns: number;
   totalErrors: number;
+  /** Calls waiting for room on a connection. */
+  queued: number;
 }
 
 /** One connection's health, as `pool.health()` reports it. */

@@ -75,3 +75,11 @@ export interface BackendFailure {
   code: string;
   message: string;
 }
+
+/** One call of `pool.runConcurrent`: a model and its feeds. */
+export type ConcurrentCall = readonly [model: { run(feeds: Feeds, options?: RunOptions): Promise<Results> }, feeds: Feeds];
+
+/** The outcome of one call of `pool.runConcurrent`, shaped like `Promise.allSettled`'s. */
+export type ConcurrentResult =
+  | { status: 'fulfilled'; value: Results }
+  | { status: 'rejected'; reason: import('../errors/AccelError').AccelError };

@@ -23,6 +23,8 @@ export type AccelErrorCode =
   | 'HEARTBEAT_MISSED'
   | 'RESTARTED'
   | 'START_FAILED'
+  | 'RECYCLED'
+  | 'DRAINED'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

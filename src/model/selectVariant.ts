@@ -22,17 +22,23 @@ export function isVariantMap(
 }
 
 /**
- * Picks the variant to load: the one asked for, else `fp32`, else the first listed. Throws a
- * `RangeError` naming the variants when the one asked for is missing.
+ * Picks the variant to load: the one asked for, else `fp32`, else the first listed (the last,
+ * the smallest, when `preferSmallest`, as in low-memory mode). Throws a `RangeError` naming the
+ * variants when the one asked for is missing.
  */
-export function selectVariant(source: ModelSource, precision?: Precision): SelectedVariant {
+export function selectVariant(
+  source: ModelSource,
+  precision?: Precision,
+  preferSmallest = false,
+): SelectedVariant {
   if (!isVariantMap(source)) return { precision, source };
 
   const listed = PRECISIONS.filter((p) => source[p] !== undefined);
   if (listed.length === 0) {
     throw new TypeError(`source lists no variants; use keys among ${PRECISIONS.join(', ')}`);
   }
-  const chosen = precision ?? (listed.includes('fp32') ? 'fp32' : listed[0]);
+  const fallback = preferSmallest ? listed[listed.length - 1] : listed.includes('fp32') ? 'fp32' : listed[0];
+  const chosen = precision ?? fallback;
   const bytes = chosen === undefined ? undefined : source[chosen];
   if (bytes === undefined) {
     throw new RangeError(`preferences.precision is ${String(precision)}, but source lists only ${listed.join(', ')}`);

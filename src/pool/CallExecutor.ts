@@ -19,6 +19,7 @@ import { sleep } from '../util/sleep';
 import type { ConnectionPool } from './ConnectionPool';
 import { rankSlots } from './Router';
 import type { Slot } from './Slot';
+import { WaitQueue } from './WaitQueue';
 
 /** Counters the pool reports in `health()`. */
 export interface RecoveryCounters {
@@ -42,9 +43,6 @@ interface Call {
   readonly planStep: Map<string, number>;
 }
 
-/** While a half-open breaker is full, a waiting call looks again this often. */
-const HALF_OPEN_POLL_MS = 20;
-
 /** Plan for a call turned away by open breakers: somewhere else, or nowhere. */
 const CIRCUIT_OPEN_PLAN: readonly RecoveryStrategy[] = ['another-connection', 'another-backend', 'wasm'];
 
@@ -54,6 +52,8 @@ const CIRCUIT_OPEN_PLAN: readonly RecoveryStrategy[] = ['another-connection', 'a
  * category's recovery plan until the call succeeds, runs out of attempts, or reaches its deadline.
  */
 export class CallExecutor {
+  private readonly queue: WaitQueue;
+
   constructor(
     private readonly pool: ConnectionPool,
     private readonly options: ResolvedPoolOptions,
@@ -61,7 +61,14 @@ export class CallExecutor {
     private readonly counters: RecoveryCounters,
     private readonly clock: Clock,
     private readonly random: () => number = Math.random,
-  ) {}
+  ) {
+    this.queue = new WaitQueue(options.maxQueueLength);
+  }
+
+  /** Calls waiting for room on a connection. */
+  get queued(): number {
+    return this.queue.length;
+  }
 
   /**
    * Loads a model on the first backend of its priority that takes it, recording each one passed
@@ -150,7 +157,10 @@ export class CallExecutor {
       const connection = await this.pool.ensure(slot, call.signal);
       const info = await work(connection);
       permit.success();
-      slot.runs += 1;
+      if (call.wire !== undefined) {
+        slot.runs += 1;
+        slot.incarnationRuns += 1;
+      }
       return { slot, info };
     } catch (error) {
       const phase: ErrorPhase = call.wire === undefined ? 'load' : 'run';
@@ -159,24 +169,37 @@ export class CallExecutor {
       throw accel;
     } finally {
       slot.inFlight -= 1;
+      slot.lastUsed = this.clock.now();
+      this.pool.recycleIfDue(slot);
+      this.queue.wakeAll();
     }
   }
 
+  /**
+   * A slot with room whose breaker admits the call. When every slot is busy, a new connection
+   * starts if the backend has room for one, else the call waits its turn in the queue; when
+   * every breaker is open, the call is turned away with `CIRCUIT_OPEN`.
+   */
   private async admit(call: Call): Promise<{ slot: Slot; permit: Permit }> {
     for (;;) {
       this.throwIfDone(call);
       const candidates = this.pool.slotsFor(call.backend).filter((s) => !call.excluded.has(s));
-      let halfOpenFull = false;
+      let waitable = false;
       let retryAfterMs = Infinity;
       for (const slot of rankSlots(candidates, call.entry.modelId(call.precision))) {
+        if (slot.draining || slot.inFlight >= this.options.concurrencyPerConnection) {
+          waitable = true;
+          continue;
+        }
         const admission = slot.breaker.tryAcquire();
         if (admission.admitted) return { slot, permit: admission.permit };
-        if (admission.reason === 'half-open-full') halfOpenFull = true;
+        // Decision 1: extra work waits for a trial slot until its own deadline; no failure.
+        if (admission.reason === 'half-open-full') waitable = true;
         else retryAfterMs = Math.min(retryAfterMs, admission.retryAfterMs);
       }
-      // Decision 1: extra work waits for a trial slot until its own deadline; it is no failure.
-      if (!halfOpenFull) throw circuitOpenError(call.backend, retryAfterMs);
-      await sleep(Math.min(HALF_OPEN_POLL_MS, this.remaining(call)), call.signal);
+      if (waitable && this.pool.addSlot(call.backend) !== undefined) continue;
+      if (!waitable) throw circuitOpenError(call.backend, retryAfterMs);
+      await this.queue.wait(this.remaining(call), call.signal);
     }
   }
 

@@ -29,6 +29,7 @@ export class ConnectionPool {
   private readonly slotsByBackend = new Map<Backend, Slot[]>();
   private readonly missing = new Map<Backend, BackendFailure>();
   private closed = false;
+  private idleTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly options: ResolvedPoolOptions,
@@ -105,6 +106,34 @@ export class ConnectionPool {
     );
   }
 
+  /**
+   * Replaces a connection that has run enough or grown too large, once its calls finish: no new
+   * calls reach it meanwhile. WebAssembly memory never shrinks; only a fresh worker gives it back.
+   */
+  recycleIfDue(slot: Slot): void {
+    const live = slot.live;
+    if (live === undefined) return;
+    const memoryMb = (live.memoryBytes ?? 0) / 2 ** 20;
+    const due =
+      slot.incarnationRuns >= this.options.recycleAfterRuns ||
+      memoryMb > this.options.recycleAboveMemoryMb;
+    if (!due) return;
+
+    slot.draining = true;
+    if (slot.inFlight > 0) return;
+    this.retire(slot, 'RECYCLED', `after ${slot.incarnationRuns} runs and ${memoryMb.toFixed(0)} MiB`);
+  }
+
+  /** Ends connections idle longer than the idle timeout; each backend keeps its first. */
+  drainIdle(): void {
+    const now = this.clock.now();
+    for (const slot of this.allSlots()) {
+      const keep = !this.options.lowMemory && slot.id.endsWith('-1');
+      const idle = slot.live !== undefined && slot.inFlight === 0 && now - slot.lastUsed >= this.options.idleTimeoutMs;
+      if (idle && !keep) this.retire(slot, 'DRAINED', `idle for ${now - slot.lastUsed} ms`);
+    }
+  }
+
   /** Ends the slot's connection as crashed: the breaker opens at once. */
   crash(slot: Slot, error: AccelError): void {
     const live = slot.live;
@@ -115,10 +144,24 @@ export class ConnectionPool {
   /** Ends every connection with `error`; pending calls on them reject with it. */
   closeAll(error: AccelError): void {
     this.closed = true;
+    clearInterval(this.idleTimer);
     for (const slot of this.allSlots()) slot.connection?.close(error);
   }
 
+  private retire(slot: Slot, code: 'RECYCLED' | 'DRAINED', why: string): void {
+    slot.draining = false;
+    slot.live?.close(
+      new AccelError(`Connection ${slot.id} ${code === 'RECYCLED' ? 'recycled' : 'drained'} ${why}`, {
+        category: ErrorCategory.CONNECTION,
+        code,
+        backend: slot.backend,
+        connectionId: slot.id,
+      }),
+    );
+  }
+
   private makeSlot(backend: Backend, index: number): Slot {
+    this.idleTimer ??= setInterval(() => this.drainIdle(), Math.min(this.options.idleTimeoutMs, 10_000));
     const id = `worker-${backend}-${index}`;
     const breaker = new CircuitBreaker(this.options.breaker, this.clock, (transition) =>
       this.events.emit('breaker:transition', { connectionId: id, ...transition }),
@@ -152,6 +195,8 @@ export class ConnectionPool {
   private async spawn(slot: Slot): Promise<Connection> {
     if (this.closed) throw disposedError();
     slot.incarnations += 1;
+    slot.incarnationRuns = 0;
+    slot.lastUsed = this.clock.now();
     const connection = this.createConnection(slot);
     slot.connection = connection;
     this.events.emit('connection:start', { connectionId: slot.id, kind: slot.kind, backend: slot.backend });

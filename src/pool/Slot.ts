@@ -18,6 +18,12 @@ export class Slot {
   startFailures = 0;
   /** No new incarnation starts before this time (backoff after failed starts). */
   nextStartAt = 0;
+  /** When the last call on this slot finished. */
+  lastUsed = 0;
+  /** Runs on the current incarnation. */
+  incarnationRuns = 0;
+  /** Takes no new calls: the connection ends once its calls finish (recycling). */
+  draining = false;
 
   constructor(
     readonly id: string,
@@ -30,6 +36,13 @@ export class Slot {
   /** The live connection, if one is running. */
   get live(): Connection | undefined {
     return this.connection?.state === 'closed' ? undefined : this.connection;
+  }
+
+  /** Where the slot is in its life, for stats. */
+  get state(): 'idle' | 'starting' | 'ready' | 'draining' | 'closed' {
+    if (this.connection === undefined) return 'idle';
+    if (this.draining && this.connection.state !== 'closed') return 'draining';
+    return this.connection.state;
   }
 
   /** Whether the current connection has the model loaded. */

@@ -16,12 +16,16 @@ export class ManualClock {
   }
 }
 
-/** A pool on wasm with fault injection on and, unless overridden, no retries and one connection. */
+/**
+ * A pool on wasm with fault injection on and, unless overridden, no retries and one connection
+ * that takes up to 8 calls at once (so that half-open trials can overlap).
+ */
 export function faultPool(options: PoolOptions = {}): ResourcePool {
   return createResourcePool({
     priority: ['wasm'],
     faultInjection: true,
     maxConnectionsPerBackend: 1,
+    concurrencyPerConnection: 8,
     retry: { maxAttempts: 1 },
     ...options,
   });

@@ -10,6 +10,9 @@ describe('pool options', () => {
     expect(resolved.priority).toEqual(['webgpu', 'webnn', 'wasm']);
     expect(resolved.runTimeoutMs).toBe(DEFAULT_POOL_OPTIONS.runTimeoutMs);
     expect(typeof resolved.fetch).toBe('function');
+    expect(resolved.maxConnectionsPerBackend).toBeGreaterThanOrEqual(2);
+    expect(resolvePoolOptions({ lowMemory: true }).maxConnectionsPerBackend).toBe(1);
+    expect(resolvePoolOptions({ lowMemory: true, maxConnectionsPerBackend: 3 }).maxConnectionsPerBackend).toBe(3);
   });
 
   it.each([
@@ -29,6 +32,8 @@ describe('precision variants', () => {
     expect(selectVariant({ fp16: 'a', fp32: 'b' }).source).toBe('b');
     expect(selectVariant({ q8: 'c', q4: 'd' })).toEqual({ precision: 'q8', source: 'c' });
     expect(selectVariant('plain.onnx', 'fp16')).toEqual({ precision: 'fp16', source: 'plain.onnx' });
+    expect(selectVariant({ fp32: 'b', q8: 'c', q4: 'd' }, undefined, true).source).toBe('d');
+    expect(selectVariant({ fp32: 'b', q8: 'c' }, 'fp32', true).source).toBe('b');
   });
 
   it('names the listed variants when the one asked for is missing', () => {

@@ -24,7 +24,8 @@ describe('the README', () => {
     const { maxAttempts, baseDelayMs, maxDelayMs } = DEFAULT_POOL_OPTIONS.retry;
     expect(readme).toContain(`{ maxAttempts: ${maxAttempts}, baseDelayMs: ${baseDelayMs}, maxDelayMs: ${maxDelayMs} }`);
     expect(readme).toContain(`| \`runTimeoutMs\` | \`${DEFAULT_POOL_OPTIONS.runTimeoutMs}\` |`);
-    expect(readme).toContain(`| \`maxConnectionsPerBackend\` | \`${DEFAULT_POOL_OPTIONS.maxConnectionsPerBackend}\` |`);
+    expect(readme).toContain(`| \`maxQueueLength\` | \`${DEFAULT_POOL_OPTIONS.maxQueueLength}\` |`);
+    expect(readme).toContain(`| \`idleTimeoutMs\` | \`${DEFAULT_POOL_OPTIONS.idleTimeoutMs}\` |`);
   });
 
   it('states the health weights the code uses', () => {
