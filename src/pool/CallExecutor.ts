@@ -152,7 +152,6 @@ export class CallExecutor {
     const { slot, permit } = await this.admit(call);
     call.attempts += 1;
     call.lastSlot = slot;
-    slot.inFlight += 1;
     try {
       const connection = await this.pool.ensure(slot, call.signal);
       const info = await work(connection);
@@ -192,7 +191,11 @@ export class CallExecutor {
           continue;
         }
         const admission = slot.breaker.tryAcquire();
-        if (admission.admitted) return { slot, permit: admission.permit };
+        if (admission.admitted) {
+          // Taken before any await, so that calls admitted together see each other.
+          slot.inFlight += 1;
+          return { slot, permit: admission.permit };
+        }
         // Decision 1: extra work waits for a trial slot until its own deadline; no failure.
         if (admission.reason === 'half-open-full') waitable = true;
         else retryAfterMs = Math.min(retryAfterMs, admission.retryAfterMs);
