@@ -15,7 +15,8 @@ import type {
   HostStats,
   ModelInfo,
   RunReply,
-  WireTensors,
+  WireFeeds,
+  WireTensor,
 } from './protocol';
 import type { Transport } from './Transport';
 
@@ -157,8 +158,23 @@ export class Connection {
     return loading;
   }
 
-  run(modelId: string, feeds: WireTensors, options: CallOptions): Promise<RunReply> {
-    return this.call('run', (r) => r.run(modelId, feeds), options);
+  run(
+    modelId: string,
+    feeds: WireFeeds,
+    options: CallOptions & { keep?: readonly string[] },
+  ): Promise<RunReply> {
+    return this.call('run', (r) => r.run(modelId, feeds, options.keep ?? []), options);
+  }
+
+  readTensor(handle: string, options: CallOptions): Promise<WireTensor> {
+    return this.call('readTensor', (r) => r.readTensor(handle), options);
+  }
+
+  releaseTensors(handles: readonly string[]): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    return this.call('releaseTensors', (r) => r.releaseTensors(handles), {
+      timeoutMs: this.options.heartbeat.timeoutMs,
+    });
   }
 
   async unload(modelId: string): Promise<void> {

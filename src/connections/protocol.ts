@@ -15,6 +15,24 @@ export interface WireTensor {
 /** Tensors by name, as they cross the boundary. */
 export type WireTensors = Record<string, WireTensor>;
 
+/** A tensor kept inside a host, named by its id there. */
+export interface KeptTensorRef {
+  readonly handle: string;
+}
+
+/** A kept tensor as a host describes it. */
+export interface KeptTensorInfo {
+  readonly handle: string;
+  readonly type: Tensor.Type;
+  readonly dims: readonly number[];
+  readonly byteLength: number;
+  /** `gpu-buffer` when it stays on the GPU. */
+  readonly location: string;
+}
+
+/** A run's feeds: data, or a reference to a tensor the host kept. */
+export type WireFeeds = Record<string, WireTensor | KeptTensorRef>;
+
 /** What the page tells a host when it starts. */
 export interface HostInit {
   readonly connectionId: string;
@@ -95,6 +113,8 @@ export interface LoadRequest {
 /** A run's outputs and how long the host spent. */
 export interface RunReply {
   readonly outputs: WireTensors;
+  /** Outputs the call asked to keep, left inside the host. */
+  readonly kept: Record<string, KeptTensorInfo>;
   /** Time waiting behind earlier runs on this host. */
   readonly queuedMs: number;
   /** Time inside `session.run` and output conversion. */
@@ -134,7 +154,12 @@ export type HostFault =
 export interface HostApi {
   start(init: HostInit): Promise<HostCapabilities>;
   load(request: LoadRequest): Promise<ModelInfo>;
-  run(modelId: string, feeds: WireTensors): Promise<RunReply>;
+  /** Runs a model; outputs named in `keep` stay in the host and come back as references. */
+  run(modelId: string, feeds: WireFeeds, keep?: readonly string[]): Promise<RunReply>;
+  /** Hands a kept tensor's data to the page. */
+  readTensor(handle: string): Promise<WireTensor>;
+  /** Frees kept tensors; unknown ids are ignored. */
+  releaseTensors(handles: readonly string[]): Promise<void>;
   unload(modelId: string): Promise<void>;
   /** Answers at once with the realm's memory use; its round trip is the ping latency. */
   ping(): Promise<PingReply>;

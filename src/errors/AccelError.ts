@@ -25,6 +25,7 @@ export type AccelErrorCode =
   | 'START_FAILED'
   | 'RECYCLED'
   | 'DRAINED'
+  | 'TENSOR_LOST'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

@@ -19,7 +19,8 @@ const OOM_PROBE_BYTES = 1024 ** 3;
 export class GpuWatch {
   private device: GPUDevice | undefined;
   private lostInfo: { reason: string; message: string } | undefined;
-  private expectedDestroys = 0;
+  /** Devices onnxruntime-web may destroy itself: it does so on session release and failed creation. */
+  private readonly releasedOn = new WeakSet<GPUDevice>();
   private probeNextRun = false;
 
   constructor(private readonly listener: GpuWatchListener) {}
@@ -37,16 +38,17 @@ export class GpuWatch {
   }
 
   /**
-   * Runs work during which onnxruntime-web itself may destroy its device (releasing a session,
-   * a failed session creation); such a loss is bookkeeping, not a fault.
+   * Runs work after which onnxruntime-web itself may destroy its device (releasing a session, a
+   * failed session creation). A later loss of that device with reason `destroyed` is its
+   * bookkeeping, not a fault; the lost promise can resolve long after, so no timer decides it.
    */
-  async expectingDestroy<T>(work: () => Promise<T>): Promise<T> {
-    this.expectedDestroys += 1;
+  async expectingDestroy<T>(work: () => Promise<T>, onlyIfItFails = false): Promise<T> {
+    if (this.device !== undefined && !onlyIfItFails) this.releasedOn.add(this.device);
     try {
       return await work();
-    } finally {
-      // The lost promise resolves a task later than the destroy that caused it.
-      setTimeout(() => (this.expectedDestroys -= 1), 0);
+    } catch (error) {
+      if (this.device !== undefined) this.releasedOn.add(this.device);
+      throw error;
     }
   }
 
@@ -81,7 +83,7 @@ export class GpuWatch {
 
   private onLost(device: GPUDevice, info: GPUDeviceLostInfo): void {
     if (device !== this.device) return;
-    if (info.reason === 'destroyed' && this.expectedDestroys > 0) {
+    if (info.reason === 'destroyed' && this.releasedOn.has(device)) {
       this.device = undefined;
       return;
     }

@@ -2,7 +2,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { classify, type ErrorPhase } from '../errors/classify';
-import { fromWireTensors, toWireTensors, transferablesOf } from '../connections/tensorWire';
+import { toWireTensors, transferablesOf } from '../connections/tensorWire';
 import type {
   HostApi,
   HostCapabilities,
@@ -12,10 +12,13 @@ import type {
   LoadRequest,
   ModelInfo,
   PingReply,
+  KeptTensorInfo,
   RunReply,
   ValueInfo,
-  WireTensors,
+  WireFeeds,
+  WireTensor,
 } from '../connections/protocol';
+import type { Backend } from '../api/types';
 import { detectCapabilities } from './detectCapabilities';
 import { loadRuntime, type OrtRuntime } from './loadRuntime';
 import { FaultInjector } from './FaultInjector';
@@ -39,6 +42,8 @@ export class Host implements HostApi {
   private readonly sessions = new Map<string, InferenceSession>();
   private queue: Promise<unknown> = Promise.resolve();
   private runs = 0;
+  private readonly kept = new Map<string, Tensor>();
+  private keptSequence = 0;
   private runRequests = 0;
   private readonly faults: FaultInjector;
   private readonly gpu: GpuWatch;
@@ -78,9 +83,14 @@ export class Host implements HostApi {
     const session = await this.guard('load', () =>
       this.gpu.expectingDestroy(() =>
         ort.InferenceSession.create(bytes, {
+          ...this.outputLocation(),
+          // onnxruntime-web's env.logLevel does not reach the session's own log; warnings such as
+          // node placement reports would otherwise land on the page's console.
+          logSeverityLevel: 3,
           ...sessionOptions,
           executionProviders: [this.providerOption()],
         }),
+        true,
       ),
     );
     this.sessions.set(modelId, session);
@@ -88,10 +98,10 @@ export class Host implements HostApi {
     return this.describe(modelId, performance.now() - started);
   }
 
-  run(modelId: string, feeds: WireTensors): Promise<RunReply> {
+  run(modelId: string, feeds: WireFeeds, keep: readonly string[] = []): Promise<RunReply> {
     this.runRequests += 1;
     const queued = performance.now();
-    const result = this.queue.then(() => this.runNow(modelId, feeds, performance.now() - queued));
+    const result = this.queue.then(() => this.runNow(modelId, feeds, keep, performance.now() - queued));
     this.queue = result.catch(() => undefined);
     return result;
   }
@@ -128,7 +138,26 @@ export class Host implements HostApi {
     this.faults.arm(fault);
   }
 
-  private async runNow(modelId: string, feeds: WireTensors, queuedMs: number): Promise<RunReply> {
+  async readTensor(handle: string): Promise<WireTensor> {
+    const tensor = this.kept.get(handle);
+    if (tensor === undefined) throw tensorLost(handle, this.init?.backend);
+    const [wire] = Object.values(toWireTensors(await downloadAll({ t: tensor }, false)));
+    return this.transfer(wire!, transferablesOf({ t: wire! }));
+  }
+
+  async releaseTensors(handles: readonly string[]): Promise<void> {
+    for (const handle of handles) {
+      this.kept.get(handle)?.dispose();
+      this.kept.delete(handle);
+    }
+  }
+
+  private async runNow(
+    modelId: string,
+    feeds: WireFeeds,
+    keep: readonly string[],
+    queuedMs: number,
+  ): Promise<RunReply> {
     const ort = this.runtime();
     const session = this.sessions.get(modelId);
     if (session === undefined) {
@@ -139,16 +168,51 @@ export class Host implements HostApi {
     }
 
     const started = performance.now();
-    const outputs = await this.guard('run', () =>
+    const { outputs, kept } = await this.guard('run', () =>
       this.gpu.guardRun(async () => {
         await this.faults.beforeRun();
-        const results = await session.run(fromWireTensors(feeds, ort.Tensor));
-        return toWireTensors(await downloadAll(results));
+        const results = await session.run(this.resolveFeeds(ort, feeds));
+        const kept = this.keepOutputs(results, keep);
+        return { outputs: toWireTensors(await downloadAll(results)), kept };
       }),
     );
     this.runs += 1;
-    const reply: RunReply = { outputs, queuedMs, runMs: performance.now() - started };
+    const reply: RunReply = { outputs, kept, queuedMs, runMs: performance.now() - started };
     return this.transfer(reply, transferablesOf(outputs));
+  }
+
+  private resolveFeeds(ort: OrtRuntime, feeds: WireFeeds): Record<string, Tensor> {
+    const resolved: Record<string, Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) {
+      if ('handle' in feed) {
+        const tensor = this.kept.get(feed.handle);
+        if (tensor === undefined) throw tensorLost(feed.handle, this.init?.backend);
+        resolved[name] = tensor;
+      } else {
+        resolved[name] = new ort.Tensor(feed.type, feed.data as never, feed.dims);
+      }
+    }
+    return resolved;
+  }
+
+  /** Moves the outputs named in `keep` out of `results` into the host's kept tensors. */
+  private keepOutputs(results: Record<string, Tensor>, keep: readonly string[]): Record<string, KeptTensorInfo> {
+    const kept: Record<string, KeptTensorInfo> = {};
+    for (const name of keep) {
+      const tensor = results[name];
+      if (tensor === undefined) continue;
+      const handle = `${this.init?.connectionId ?? 'host'}#${++this.keptSequence}`;
+      this.kept.set(handle, tensor);
+      delete results[name];
+      kept[name] = {
+        handle,
+        type: tensor.type,
+        dims: [...tensor.dims],
+        byteLength: tensor.size * bytesPerElement(tensor.type),
+        location: tensor.location,
+      };
+    }
+    return kept;
   }
 
   /** Finds the device onnxruntime-web created with its first WebGPU session, and watches it. */
@@ -169,6 +233,14 @@ export class Host implements HostApi {
     ort.env.logLevel = 'error';
     ort.env.wasm.numThreads = init.numThreads ?? 1;
     if (init.wasmPaths !== undefined) ort.env.wasm.wasmPaths = init.wasmPaths;
+  }
+
+  /**
+   * On WebGPU, outputs stay on the GPU until read: a kept output then never leaves it, and the
+   * rest are read back once, as onnxruntime-web would have done.
+   */
+  private outputLocation(): Pick<InferenceSession.SessionOptions, 'preferredOutputLocation'> {
+    return this.init?.backend === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' } : {};
   }
 
   private providerOption(): InferenceSession.ExecutionProviderConfig {
@@ -211,15 +283,37 @@ export class Host implements HostApi {
   }
 }
 
-async function downloadAll(results: InferenceSession.ReturnType): Promise<Record<string, Tensor>> {
+/** Tensors with their data on the CPU; GPU ones are read back (and freed unless `keep`). */
+async function downloadAll(
+  results: Record<string, Tensor>,
+  release = true,
+): Promise<Record<string, Tensor>> {
   const entries = await Promise.all(
     Object.entries(results).map(async ([name, tensor]) => {
       if (tensor.location === 'cpu') return [name, tensor] as const;
-      const data = await tensor.getData(true);
+      const data = await tensor.getData(release);
       return [name, { type: tensor.type, data, dims: tensor.dims } as Tensor] as const;
     }),
   );
   return Object.fromEntries(entries);
+}
+
+const BYTES: Partial<Record<Tensor.Type, number>> = {
+  float32: 4, int32: 4, uint32: 4, float16: 2, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1,
+  int64: 8, uint64: 8, float64: 8, int4: 0.5, uint4: 0.5,
+};
+
+function bytesPerElement(type: Tensor.Type): number {
+  return BYTES[type] ?? 8;
+}
+
+function tensorLost(handle: string, backend: Backend | undefined): AccelError {
+  return new AccelError(`Tensor ${handle} is no longer kept on this connection`, {
+    category: ErrorCategory.RESOURCE,
+    code: 'TENSOR_LOST',
+    scope: 'caller',
+    backend,
+  });
 }
 
 function toValueInfo(meta: InferenceSession.ValueMetadata): ValueInfo {

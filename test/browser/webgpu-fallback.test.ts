@@ -66,3 +66,24 @@ describe('backend priority', () => {
     expect(pool.stats().capabilityFailures.filter((f) => f.backend === 'webnn')).toHaveLength(1);
   });
 });
+
+describe('releasing WebGPU models', () => {
+  it('keeps the connection healthy when the last model is released and another is loaded', async () => {
+    const own = createResourcePool({ priority: ['webgpu'] });
+    try {
+      const [mel, embedding] = [CATALOG[2]!, CATALOG[3]!];
+      const first = await own.getModel({ type: mel.type, name: mel.id, source: mel.url });
+      await first.run(await feedsFor(mel.id));
+      first.release();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+
+      const second = await own.getModel({ type: embedding.type, name: embedding.id, source: embedding.url });
+      const feeds = await feedsFor(embedding.id);
+
+      expectSameOutputs(await second.run(feeds), await directRun(embedding.url, feeds), WEBGPU_TOLERANCE);
+      expect(own.health().connections['worker-webgpu-1']).toMatchObject({ circuitState: 'CLOSED', trips: 0 });
+    } finally {
+      await own.dispose();
+    }
+  });
+});
