@@ -1,4 +1,7 @@
-import mitt, { type Emitter } from 'mitt';
+import type { Emitter } from 'mitt';
+import { createEmitter } from './createEmitter';
+import { raceCall } from '../util/raceCall';
+import { abortError } from '../connections/Connection';
 import type { HostFault } from '../connections/protocol';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
@@ -6,6 +9,7 @@ import { ModelEntry } from '../model/ModelEntry';
 import { modelKey } from '../model/modelKey';
 import { selectVariant } from '../model/selectVariant';
 import { validateFeeds } from '../model/validateFeeds';
+import { toWireTensors } from '../connections/tensorWire';
 import { CallExecutor, type RecoveryCounters } from '../pool/CallExecutor';
 import { ConnectionPool } from '../pool/ConnectionPool';
 import type { PoolEvents } from './events';
@@ -32,7 +36,7 @@ import { checkGetModelOptions, checkRunOptions } from './validateOptions';
  */
 export class ResourcePool implements ModelOwner {
   /** Typed events: connection lifecycle, breaker transitions, recoveries, fallbacks. */
-  readonly events: Emitter<PoolEvents> = mitt<PoolEvents>();
+  readonly events: Emitter<PoolEvents> = createEmitter<PoolEvents>();
   private readonly options: ResolvedPoolOptions;
   private readonly connections: ConnectionPool;
   private readonly executor: CallExecutor;
@@ -41,16 +45,20 @@ export class ResourcePool implements ModelOwner {
   private readonly handles = new WeakMap<ModelEntry, Promise<ModelHandle>>();
   private sequence = 0;
   private disposed = false;
+  /** Aborted with the disposal error when the pool is disposed: ends every wait at once. */
+  private readonly lifetime = new AbortController();
 
   constructor(options?: PoolOptions) {
     this.options = resolvePoolOptions(options);
-    this.connections = new ConnectionPool(this.options, this.events, this.options.clock);
+    const lifetime = this.lifetime.signal;
+    this.connections = new ConnectionPool(this.options, this.events, this.options.clock, lifetime);
     this.executor = new CallExecutor(
       this.connections,
       this.options,
       this.events,
       this.counters,
       this.options.clock,
+      lifetime,
     );
   }
 
@@ -71,7 +79,7 @@ export class ResourcePool implements ModelOwner {
     const existing = this.models.get(key);
     if (existing !== undefined) {
       existing.references += 1;
-      return this.handleOf(existing);
+      return this.waitFor(existing, options.signal);
     }
 
     const entry = new ModelEntry(
@@ -85,10 +93,14 @@ export class ResourcePool implements ModelOwner {
       options.preferences?.sessionOptions,
     );
     this.models.set(key, entry);
-    const handle = this.executor.load(entry, options.signal).then(() => new ModelHandle(this, entry));
+    const handle = this.executor.load(entry).then(() => {
+      // Every caller gave up while it loaded: the model was released before anyone had it.
+      if (entry.released) this.unload(entry);
+      return new ModelHandle(this, entry);
+    });
     handle.catch(() => this.forget(entry));
     this.handles.set(entry, handle);
-    return handle;
+    return this.waitFor(entry, options.signal);
   }
 
   /** @internal Runs a model for its handle. */
@@ -101,8 +113,11 @@ export class ResourcePool implements ModelOwner {
       });
     }
     checkRunOptions(options ?? {});
-    validateFeeds(feeds, entry.info ?? { inputs: [], outputs: [], loadMs: 0 });
-    return this.executor.run(entry, feeds, options ?? {});
+    const wire = callerError(() => {
+      validateFeeds(feeds, entry.info ?? { inputs: [], outputs: [], loadMs: 0 });
+      return toWireTensors(feeds);
+    });
+    return this.executor.run(entry, wire, options ?? {});
   }
 
   /**
@@ -126,14 +141,9 @@ export class ResourcePool implements ModelOwner {
     if (!entry.released) return;
 
     this.forget(entry);
-    for (const slot of this.connections.allSlots()) {
-      for (const modelId of slot.live?.models.keys() ?? []) {
-        if (modelId === entry.id || modelId.startsWith(`${entry.id}@`)) {
-          slot.live?.unload(modelId).catch(() => undefined);
-        }
-      }
-    }
-    entry.dropBytes();
+    // Calls already running finish first; the model leaves the connections after them.
+    if (entry.inFlight > 0) entry.onIdle = () => this.unload(entry);
+    else this.unload(entry);
   }
 
   /** A plain, serialisable snapshot of connections, models and missing backends. */
@@ -166,9 +176,12 @@ export class ResourcePool implements ModelOwner {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.connections.closeAll(
-      new AccelError('The pool was disposed', { category: ErrorCategory.CANCELLED, code: 'DISPOSED' }),
-    );
+    const disposed = new AccelError('The pool was disposed', {
+      category: ErrorCategory.CANCELLED,
+      code: 'DISPOSED',
+    });
+    this.lifetime.abort(disposed);
+    this.connections.closeAll(disposed);
     this.models.clear();
   }
 
@@ -206,13 +219,32 @@ export class ResourcePool implements ModelOwner {
     return slot;
   }
 
-  private handleOf(entry: ModelEntry): Promise<ModelHandle> {
+  /**
+   * One caller's wait for a shared load. Its signal abandons its own wait and gives back its
+   * reference; the load goes on for the other callers.
+   */
+  private async waitFor(entry: ModelEntry, signal: AbortSignal | undefined): Promise<ModelHandle> {
     const handle = this.handles.get(entry);
     if (handle === undefined) throw new Error(`Model ${entry.name} has no handle`);
-    return handle.catch((error: unknown) => {
-      entry.references -= 1;
+    try {
+      return await raceCall(handle, { signal, onTimeout: () => abortError(signal), onAbort: () => abortError(signal) });
+    } catch (error) {
+      if (signal?.aborted === true) this.release(entry);
+      else entry.references -= 1;
       throw error;
-    });
+    }
+  }
+
+  private unload(entry: ModelEntry): void {
+    entry.onIdle = undefined;
+    for (const slot of this.connections.allSlots()) {
+      for (const modelId of slot.live?.models.keys() ?? []) {
+        if (modelId === entry.id || modelId.startsWith(`${entry.id}@`)) {
+          slot.live?.unload(modelId).catch(() => undefined);
+        }
+      }
+    }
+    entry.dropBytes();
   }
 
   private forget(entry: ModelEntry): void {
@@ -226,11 +258,19 @@ export class ResourcePool implements ModelOwner {
   }
 }
 
-/** Runs a check whose TypeError or RangeError is the caller's mistake. */
+/**
+ * Runs a check of the caller's input: whatever it throws (a TypeError, a getter or a Proxy
+ * trap of the caller's) is the caller's mistake.
+ */
 function callerError<T>(check: () => T): T {
   try {
     return check();
   } catch (error) {
-    throw new AccelError((error as Error).message, { category: ErrorCategory.INVALID_INPUT, cause: error });
+    if (error instanceof AccelError) throw error;
+    throw new AccelError(`Invalid input: ${error instanceof Error ? error.message : String(error)}`, {
+      category: ErrorCategory.INVALID_INPUT,
+      code: 'INVALID_FEEDS',
+      cause: error,
+    });
   }
 }

@@ -17,8 +17,10 @@ export function checkGetModelOptions(options: GetModelOptions): void {
     if (typeof options.name !== 'string' || options.name === '') {
       throw new TypeError(`getModel: name must be a non-empty string, got ${JSON.stringify(options.name)}`);
     }
-    if (options.source === undefined || options.source === null) {
-      throw new TypeError('getModel: source is required (a URL, bytes, or a map of precision variants)');
+    if (!isSource(options.source)) {
+      throw new TypeError(
+        `getModel: source must be a URL, bytes, or a map of precision variants, got ${describe(options.source)}`,
+      );
     }
     const priority = options.preferences?.priority;
     if (priority !== undefined) validatePriority(priority, 'getModel: preferences.priority');
@@ -38,12 +40,22 @@ export function checkRunOptions(options: RunOptions): void {
   });
 }
 
+function isSource(source: unknown): boolean {
+  if (typeof source === 'string') return source !== '';
+  return typeof source === 'object' && source !== null;
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'string' ? JSON.stringify(value) : typeof value;
+}
+
 function guard(check: () => void): void {
   try {
     check();
   } catch (error) {
     throw new AccelError((error as Error).message, {
       category: ErrorCategory.INVALID_INPUT,
+      code: 'INVALID_OPTIONS',
       cause: error,
     });
   }

@@ -1,9 +1,9 @@
 import { wrap, type Remote } from 'comlink';
 import type { Backend, ConnectionKind, PassThroughSessionOptions } from '../api/types';
-import { AccelError } from '../errors/AccelError';
+import { AccelError, isAccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { fromWireError } from '../errors/errorWire';
-import { raceCall } from '../util/raceCall';
+import { EndOnce, raceCall } from '../util/raceCall';
 import { installErrorWire } from './comlinkErrors';
 import { GuardedEndpoint } from './GuardedEndpoint';
 import { Heartbeat, type HeartbeatOptions } from './Heartbeat';
@@ -19,6 +19,9 @@ import type {
   WireTensor,
 } from './protocol';
 import type { Transport } from './Transport';
+
+/** How many heartbeat timeouts of silence a starting or loading host is allowed. */
+const LOAD_GRACE_FACTOR = 3;
 
 /** Where a connection is in its life. */
 export type ConnectionState = 'starting' | 'ready' | 'closed';
@@ -64,9 +67,7 @@ export class Connection {
 
   private readonly remote: Remote<HostApi>;
   private readonly channel: GuardedEndpoint;
-  private readonly lost: Promise<never>;
-  private markLost!: (error: AccelError) => void;
-  private closeReason: AccelError | undefined;
+  private readonly ended = new EndOnce();
   private loading = 0;
   private readonly heartbeat: Heartbeat;
 
@@ -79,8 +80,6 @@ export class Connection {
   ) {
     installErrorWire();
     this.kind = transport.kind;
-    this.lost = new Promise<never>((_, reject) => (this.markLost = reject));
-    this.lost.catch(() => undefined);
     this.channel = new GuardedEndpoint(transport.endpoint);
     this.remote = wrap<HostApi>(this.channel);
     this.heartbeat = new Heartbeat(
@@ -93,7 +92,11 @@ export class Connection {
           }),
         onLatency: (ms) => this.recordPing(ms),
         onHung: (misses) => this.close(hungError(this, misses)),
-        excused: () => this.loading > 0,
+        // Starting and creating a session block the host's thread; silence is excused for a
+        // while, not for ever, so that a host killed meanwhile is still found out.
+        excused: (silentMs) =>
+          (this.loading > 0 || this.state === 'starting') &&
+          silentMs < options.heartbeat.timeoutMs * LOAD_GRACE_FACTOR,
       },
       options.heartbeat,
     );
@@ -101,11 +104,13 @@ export class Connection {
       onFatal: (error) => this.close(error.with({ backend, connectionId: id })),
       onHostEvent: (event) => this.observer.onHostEvent(this, event),
     });
+    // From the first moment: a host killed while it starts sends no event either.
+    this.heartbeat.start();
   }
 
   /** The error the connection closed with, once closed. */
   get closedWith(): AccelError | undefined {
-    return this.closeReason;
+    return this.ended.ended;
   }
 
   /** Incoming messages dropped as malformed, unknown or repeated. */
@@ -134,28 +139,31 @@ export class Connection {
     (this.transport as { markStarted?: () => void }).markStarted?.();
     this.capabilities = capabilities;
     if (this.state === 'starting') this.state = 'ready';
-    this.heartbeat.start();
     return capabilities;
   }
 
-  /** Loads a model once; later calls for the same id share the first load. */
+  /**
+   * Loads a model once; later calls for the same id share the first load. A caller's signal
+   * abandons its own wait, never the shared load.
+   */
   load(
     modelId: string,
     bytes: Uint8Array,
     sessionOptions: PassThroughSessionOptions | undefined,
     signal?: AbortSignal,
   ): Promise<ModelInfo> {
-    const existing = this.models.get(modelId);
-    if (existing !== undefined) return existing;
-
-    this.loading += 1;
-    const loading = this.call('load', (r) => r.load({ modelId, bytes, sessionOptions }), {
-      signal,
-      timeoutMs: this.options.loadTimeoutMs,
-    });
-    this.models.set(modelId, loading);
-    loading.catch(() => this.models.delete(modelId)).finally(() => (this.loading -= 1));
-    return loading;
+    let loading = this.models.get(modelId);
+    if (loading === undefined) {
+      this.loading += 1;
+      loading = this.call('load', (r) => r.load({ modelId, bytes, sessionOptions }), {
+        timeoutMs: this.options.loadTimeoutMs,
+      });
+      this.models.set(modelId, loading);
+      const settled = loading.finally(() => (this.loading -= 1));
+      settled.catch(() => this.models.delete(modelId));
+    }
+    if (signal === undefined) return loading;
+    return raceCall(loading, { signal, onTimeout: () => abortError(signal), onAbort: () => abortError(signal) });
   }
 
   run(
@@ -195,10 +203,9 @@ export class Connection {
     if (this.state === 'closed') return;
 
     this.state = 'closed';
-    this.closeReason = error;
     this.heartbeat.stop();
     this.transport.terminate();
-    this.markLost(error);
+    this.ended.end(error);
     this.observer.onClosed(this, error);
   }
 
@@ -212,10 +219,11 @@ export class Connection {
     invoke: (remote: Remote<HostApi>) => Promise<T>,
     { signal, timeoutMs }: CallOptions,
   ): Promise<T> {
-    if (this.closeReason !== undefined) return Promise.reject(this.closeReason);
+    const closed = this.ended.ended;
+    if (closed !== undefined) return Promise.reject(closed);
 
     return raceCall(invoke(this.remote), {
-      lost: this.lost,
+      ends: [this.ended],
       signal,
       timeoutMs,
       onTimeout: () =>
@@ -230,8 +238,12 @@ export class Connection {
   }
 }
 
-/** The error a call ends with when its signal aborts; the signal's reason is the cause. */
+/**
+ * The error a call ends with when its signal aborts: the reason itself when it is ours (the
+ * pool's disposal), else a cancellation with the reason as cause.
+ */
 export function abortError(signal: AbortSignal | undefined): AccelError {
+  if (isAccelError(signal?.reason)) return signal.reason;
   return new AccelError('The call was cancelled by its AbortSignal', {
     category: ErrorCategory.CANCELLED,
     code: 'ABORTED',

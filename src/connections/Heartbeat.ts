@@ -1,3 +1,6 @@
+import { MAX_TIMER_MS } from '../util/raceCall';
+import { report } from '../util/report';
+
 /** How a heartbeat is paced. */
 export interface HeartbeatOptions {
   intervalMs: number;
@@ -13,10 +16,10 @@ export interface HeartbeatTarget {
   onLatency(ms: number): void;
   onHung(misses: number): void;
   /**
-   * Whether a missed ping is excused: a host creating a session blocks its thread for as long
-   * as that takes, and the load's own deadline covers it.
+   * Whether a missed ping is excused, given how long the target has been silent: a host
+   * creating a session blocks its thread for as long as that takes.
    */
-  excused(): boolean;
+  excused(silentMs: number): boolean;
 }
 
 /**
@@ -27,6 +30,7 @@ export class Heartbeat {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private misses = 0;
   private stopped = false;
+  private lastAnswer = performance.now();
 
   constructor(
     private readonly target: HeartbeatTarget,
@@ -34,6 +38,7 @@ export class Heartbeat {
   ) {}
 
   start(): void {
+    this.lastAnswer = performance.now();
     this.schedule();
   }
 
@@ -44,7 +49,11 @@ export class Heartbeat {
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.beat(), this.options.intervalMs);
+    this.timer = setTimeout(() => {
+      // What the target does on a beat is its own; a throw there must not stop the heartbeat
+      // silently, so it is reported the way an event listener's would be.
+      this.beat().catch(report);
+    }, Math.min(this.options.intervalMs, MAX_TIMER_MS));
   }
 
   private async beat(): Promise<void> {
@@ -52,14 +61,16 @@ export class Heartbeat {
     try {
       await this.target.ping(this.options.timeoutMs);
       this.misses = 0;
-      if (!this.stopped) this.target.onLatency(performance.now() - started);
+      this.lastAnswer = performance.now();
+      if (!this.stopped) this.target.onLatency(this.lastAnswer - started);
     } catch {
-      if (this.target.excused()) {
+      if (this.stopped) return;
+      if (this.target.excused(performance.now() - this.lastAnswer)) {
         this.schedule();
         return;
       }
       this.misses += 1;
-      if (this.misses >= this.options.maxMisses && !this.stopped) {
+      if (this.misses >= this.options.maxMisses) {
         this.stop();
         this.target.onHung(this.misses);
         return;

@@ -26,6 +26,7 @@ export type AccelErrorCode =
   | 'RECYCLED'
   | 'DRAINED'
   | 'TENSOR_LOST'
+  | 'INVALID_OPTIONS'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

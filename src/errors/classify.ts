@@ -26,7 +26,7 @@ interface Rule {
  */
 const RULES: readonly Rule[] = [
   {
-    test: /invalid dimensions for input|unexpected input data type|input '[^']*' is missing in 'feeds'|invalid rank for input|input name .* not found|invalid feed|data length|tensor's data|shape mismatch/i,
+    test: /invalid dimensions for input|unexpected input data type|input '[^']*' is missing in 'feeds'|invalid rank for input|input name .* not found|invalid feed|data length|tensor's data|shape mismatch|invalid input shape/i,
     category: ErrorCategory.INVALID_INPUT,
     code: 'INVALID_FEEDS',
   },

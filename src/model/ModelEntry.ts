@@ -22,6 +22,10 @@ export class ModelEntry {
   lastBackend: Backend | undefined;
   info: ModelInfo | undefined;
   references = 1;
+  /** Calls running now; a released model is unloaded once they finish. */
+  inFlight = 0;
+  /** Called when the last call in flight finishes. */
+  onIdle: (() => void) | undefined;
   runs = 0;
   errors = 0;
   readonly fallbacks: BackendFailure[] = [];

@@ -36,13 +36,24 @@ export async function fetchModelBytes(
   }
   if (!response.ok) {
     throw new AccelError(`Fetching the model from ${url.href} answered ${response.status}`, {
-      category: ErrorCategory.MODEL_INCOMPATIBLE,
+      category: ErrorCategory.INITIALIZATION,
       code: 'MODEL_FETCH_FAILED',
       scope: 'model',
       retryable: response.status >= 500,
     });
   }
-  return checked(new Uint8Array(await response.arrayBuffer()), url.href);
+  try {
+    return checked(new Uint8Array(await response.arrayBuffer()), url.href);
+  } catch (error) {
+    if (signal?.aborted === true) throw abortError(signal);
+    if (error instanceof AccelError) throw error;
+    throw new AccelError(`The model download from ${url.href} broke off: ${String(error)}`, {
+      category: ErrorCategory.CONNECTION,
+      code: 'MODEL_FETCH_FAILED',
+      scope: 'environment',
+      cause: error,
+    });
+  }
 }
 
 /** Refuses bytes that cannot be a model, before any connection sees them. */

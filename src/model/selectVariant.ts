@@ -31,7 +31,8 @@ export function selectVariant(
   precision?: Precision,
   preferSmallest = false,
 ): SelectedVariant {
-  if (!isVariantMap(source)) return { precision, source };
+  // A single model has no variants to pick from, whatever precision was asked for.
+  if (!isVariantMap(source)) return { precision: undefined, source };
 
   const listed = PRECISIONS.filter((p) => source[p] !== undefined);
   if (listed.length === 0) {

@@ -2,11 +2,11 @@ import type { Emitter } from 'mitt';
 import { Tensor } from 'onnxruntime-common';
 import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
-import type { Backend, Feeds, Precision, Results, RunOptions } from '../api/types';
+import type { Backend, Precision, Results, RunOptions } from '../api/types';
 import type { Connection } from '../connections/Connection';
 import { abortError } from '../connections/Connection';
 import type { ModelInfo, WireTensors } from '../connections/protocol';
-import { fromWireTensors, toWireTensors, type TensorConstructor } from '../connections/tensorWire';
+import { fromWireTensors, type TensorConstructor } from '../connections/tensorWire';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory, type ErrorCategory as Category } from '../errors/ErrorCategory';
 import { classify, type ErrorPhase } from '../errors/classify';
@@ -16,6 +16,7 @@ import { selectVariant } from '../model/selectVariant';
 import type { Clock, Permit } from '../resilience/CircuitBreaker';
 import { RECOVERY_PLANS, backoffDelay, type RecoveryStrategy } from '../resilience/RecoveryPlan';
 import { sleep } from '../util/sleep';
+import { raceCall } from '../util/raceCall';
 import type { ConnectionPool } from './ConnectionPool';
 import { rankSlots } from './Router';
 import type { Slot } from './Slot';
@@ -60,6 +61,8 @@ export class CallExecutor {
     private readonly events: Emitter<PoolEvents>,
     private readonly counters: RecoveryCounters,
     private readonly clock: Clock,
+    /** Aborts, with the disposal error as reason, when the pool is disposed. */
+    private readonly lifetime: AbortSignal,
     private readonly random: () => number = Math.random,
   ) {
     this.queue = new WaitQueue(options.maxQueueLength);
@@ -72,50 +75,71 @@ export class CallExecutor {
 
   /**
    * Loads a model on the first backend of its priority that takes it, recording each one passed
-   * over. A failure about the model itself ends the search at once.
+   * over. The bytes are fetched first, once: a failed download is about the model, not a
+   * backend, and holds no connection while it lasts. A failure about the model itself ends the
+   * search at once; a backend's failure gets one more connection before the next backend.
    */
-  async load(entry: ModelEntry, signal: AbortSignal | undefined): Promise<void> {
+  async load(entry: ModelEntry): Promise<void> {
+    const fetching = this.newCall(entry, undefined, undefined, this.options.loadTimeoutMs, 'wasm');
+    await this.withinDeadline(fetching, this.bytesFor(fetching));
+
     let last: AccelError | undefined;
     for (const [index, backend] of entry.priority.entries()) {
-      const call = this.newCall(entry, undefined, signal, this.options.loadTimeoutMs, backend);
-      try {
-        const { slot, info } = await this.withSlot(call, (connection) =>
-          this.ensureLoaded(connection, call),
-        );
-        entry.backend = backend;
-        entry.info = info;
-        this.events.emit('model:ready', { model: entry.name, backend, connectionId: slot.id, loadMs: info.loadMs });
-        return;
-      } catch (error) {
-        last = classify(error, { phase: 'load', backend });
-        if (last.scope === 'model' || last.scope === 'caller') throw last;
-        const failure = { backend, category: last.category, code: last.code, message: last.message };
-        entry.fallbacks.push(failure);
-        this.events.emit('fallback', { model: entry.name, failure, next: entry.priority[index + 1] });
+      const call = this.newCall(entry, undefined, undefined, this.options.loadTimeoutMs, backend);
+      for (;;) {
+        try {
+          const { slot, info } = await this.withSlot(call, (connection) => this.ensureLoaded(connection, call));
+          entry.backend = backend;
+          entry.info = info;
+          this.events.emit('model:ready', { model: entry.name, backend, connectionId: slot.id, loadMs: info.loadMs });
+          return;
+        } catch (error) {
+          last = classify(error, { phase: 'load', backend });
+          if (last.scope === 'model' || last.scope === 'caller') throw last;
+          if (last.scope === 'backend' && call.excluded.size === 0 && this.anotherConnection(call)) continue;
+          break;
+        }
       }
+      const failure = { backend, category: last.category, code: last.code, message: last.message };
+      entry.fallbacks.push(failure);
+      this.events.emit('fallback', { model: entry.name, failure, next: entry.priority[index + 1] });
     }
     throw noBackendError(entry, last);
   }
 
   /** Runs a model, recovering from failures by the category's plan. */
-  async run(entry: ModelEntry, feeds: Feeds, options: RunOptions): Promise<Results> {
+  async run(entry: ModelEntry, wire: WireTensors, options: RunOptions): Promise<Results> {
     const timeoutMs = options.timeoutMs ?? this.options.runTimeoutMs;
-    const call = this.newCall(entry, toWireTensors(feeds), options.signal, timeoutMs, entry.backend ?? 'wasm');
+    const call = this.newCall(entry, wire, options.signal, timeoutMs, entry.backend ?? 'wasm');
 
-    for (;;) {
-      try {
-        const { slot, info: reply } = await this.withSlot(call, async (connection) => {
-          const modelId = await this.ensureLoaded(connection, call).then(() => entry.modelId(call.precision));
-          return connection.run(modelId, call.wire ?? {}, { signal: call.signal, timeoutMs: this.remaining(call) });
-        });
-        slot.health.recordSuccess(reply.runMs);
-        entry.recordRun(reply.runMs, slot.backend);
-        return fromWireTensors(reply.outputs, Tensor as unknown as TensorConstructor);
-      } catch (error) {
-        const accel = classify(error, { phase: 'run', backend: call.backend });
-        if (!(await this.recover(call, accel))) throw this.finalError(call, accel);
+    entry.inFlight += 1;
+    try {
+      for (;;) {
+        try {
+          return await this.attemptRun(call);
+        } catch (error) {
+          const accel = classify(error, { phase: 'run', backend: call.backend });
+          if (!(await this.recover(call, accel))) throw this.finalError(call, accel);
+        }
       }
+    } finally {
+      entry.inFlight -= 1;
+      if (entry.inFlight === 0) entry.onIdle?.();
     }
+  }
+
+  private async attemptRun(call: Call): Promise<Results> {
+    const { entry } = call;
+    const { slot, info: reply } = await this.withSlot(call, async (connection) => {
+      await this.ensureLoaded(connection, call);
+      const timeoutMs = this.remaining(call);
+      // Out of time before the host was even asked: the caller's deadline, no one's failure.
+      if (timeoutMs <= 0) throw deadlineError(call);
+      return connection.run(entry.modelId(call.precision), call.wire ?? {}, { signal: call.signal, timeoutMs });
+    });
+    slot.health.recordSuccess(reply.runMs);
+    entry.recordRun(reply.runMs, slot.backend);
+    return fromWireTensors(reply.outputs, Tensor as unknown as TensorConstructor);
   }
 
   private newCall(
@@ -128,7 +152,7 @@ export class CallExecutor {
     return {
       entry,
       wire,
-      signal,
+      signal: signal === undefined ? this.lifetime : AbortSignal.any([signal, this.lifetime]),
       deadline: this.clock.now() + timeoutMs,
       backend,
       precision: entry.precision,
@@ -153,7 +177,7 @@ export class CallExecutor {
     call.attempts += 1;
     call.lastSlot = slot;
     try {
-      const connection = await this.pool.ensure(slot, call.signal);
+      const connection = await this.withinDeadline(call, this.pool.ensure(slot, call.signal));
       const info = await work(connection);
       permit.success();
       if (call.wire !== undefined) {
@@ -208,13 +232,42 @@ export class CallExecutor {
 
   private async ensureLoaded(connection: Connection, call: Call): Promise<ModelInfo> {
     const { entry, precision } = call;
-    const bytes = await entry.bytesOf(precision, () =>
-      fetchModelBytes(selectVariant(entry.source, precision).source, { fetch: this.options.fetch, signal: call.signal }),
+    if (entry.released) throw releasedError(entry);
+    const bytes = await this.withinDeadline(call, this.bytesFor(call));
+    return this.withinDeadline(
+      call,
+      connection.load(entry.modelId(precision), bytes, entry.sessionOptions, call.signal),
     );
-    return connection.load(entry.modelId(precision), bytes, entry.sessionOptions, call.signal);
+  }
+
+  private bytesFor(call: Call): Promise<Uint8Array> {
+    const { entry, precision } = call;
+    return entry.bytesOf(precision, () =>
+      fetchModelBytes(selectVariant(entry.source, precision).source, {
+        fetch: this.options.fetch,
+        signal: this.lifetime,
+      }),
+    );
+  }
+
+  /**
+   * Waits for `work` no longer than the call's deadline or signal. Running out of time here,
+   * before the host is asked to run, is the caller's deadline: it counts against no one.
+   */
+  private withinDeadline<T>(call: Call, work: Promise<T>): Promise<T> {
+    return raceCall(work, {
+      signal: call.signal,
+      timeoutMs: this.remaining(call),
+      onTimeout: () => deadlineError(call),
+      onAbort: () => abortError(call.signal),
+    });
   }
 
   private settleFailure(slot: Slot, permit: Permit, error: AccelError): void {
+    if (POOL_ENDINGS.includes(error.code)) {
+      permit.release();
+      return;
+    }
     this.count('errorCategories', error.category);
     if (error.scope !== 'backend') {
       permit.release();
@@ -234,6 +287,9 @@ export class CallExecutor {
     if (error.scope === 'backend' && error.code !== 'CIRCUIT_OPEN') call.entry.errors += 1;
     if (error.scope === 'caller' || error.scope === 'model') return false;
     if (call.attempts >= this.options.retry.maxAttempts || this.remaining(call) <= 0) return false;
+    // The pool itself ended the connection under the call (a restart for a sibling's failure,
+    // recycling): nothing went wrong with this call, so it is sent again as it is.
+    if (POOL_ENDINGS.includes(error.code)) return true;
 
     const planKey = error.code === 'CIRCUIT_OPEN' ? 'CIRCUIT_OPEN' : error.category;
     const plan = error.code === 'CIRCUIT_OPEN' ? CIRCUIT_OPEN_PLAN : RECOVERY_PLANS[error.category];
@@ -339,6 +395,16 @@ export class CallExecutor {
   }
 }
 
+/** Codes of connections the pool ended itself; the calls on them failed through no fault. */
+const POOL_ENDINGS: readonly string[] = ['RESTARTED', 'RECYCLED', 'DRAINED'];
+
+function releasedError(entry: ModelEntry): AccelError {
+  return new AccelError(`Model ${entry.name} was released; ask for it again with getModel()`, {
+    category: ErrorCategory.INVALID_INPUT,
+    code: 'MODEL_RELEASED',
+  });
+}
+
 function circuitOpenError(backend: Backend, retryAfterMs: number): AccelError {
   const wait = Number.isFinite(retryAfterMs) ? `; retry in ${Math.ceil(retryAfterMs)} ms` : '';
   return new AccelError(`Every ${backend} connection's circuit is open${wait}`, {
@@ -349,10 +415,12 @@ function circuitOpenError(backend: Backend, retryAfterMs: number): AccelError {
   });
 }
 
+/** The call's own deadline passed; it is the caller's time, so it counts against no one. */
 function deadlineError(call: Call, cause?: AccelError): AccelError {
   return new AccelError(`${call.entry.name} did not finish before its deadline`, {
     category: ErrorCategory.TIMEOUT,
     code: 'DEADLINE_EXCEEDED',
+    scope: 'caller',
     attempts: Math.max(1, call.attempts),
     cause,
   });

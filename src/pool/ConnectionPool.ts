@@ -11,6 +11,7 @@ import { ErrorCategory } from '../errors/ErrorCategory';
 import { CircuitBreaker, type Clock } from '../resilience/CircuitBreaker';
 import { HealthScore } from '../resilience/HealthScore';
 import { raceCall } from '../util/raceCall';
+import { sleep } from '../util/sleep';
 import { Slot } from './Slot';
 
 /** Codes of a connection's end that count as a crash: the breaker opens at once. */
@@ -18,8 +19,6 @@ const CRASH_CODES: readonly string[] = ['HEARTBEAT_MISSED', 'CONNECTION_LOST', '
 
 const START_BACKOFF_BASE_MS = 250;
 const START_BACKOFF_MAX_MS = 10_000;
-
-const NEVER = new Promise<never>(() => undefined);
 
 /**
  * Owns the slots of the pool, starts and replaces the connections in them, and remembers which
@@ -35,6 +34,8 @@ export class ConnectionPool {
     private readonly options: ResolvedPoolOptions,
     private readonly events: Emitter<PoolEvents>,
     private readonly clock: Clock,
+    /** Aborts, with the disposal error as reason, when the pool is disposed. */
+    private readonly lifetime: AbortSignal,
   ) {}
 
   /** Backends found missing, with the reason. */
@@ -86,7 +87,6 @@ export class ConnectionPool {
     slot.starting ??= this.startIncarnation(slot);
     const starting = slot.starting;
     return raceCall(starting, {
-      lost: NEVER,
       signal,
       onTimeout: () => abortError(signal),
       onAbort: () => abortError(signal),
@@ -189,7 +189,7 @@ export class ConnectionPool {
 
   private async waitForStartBackoff(slot: Slot): Promise<void> {
     const wait = slot.nextStartAt - this.clock.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await sleep(wait, this.lifetime);
   }
 
   private async spawn(slot: Slot): Promise<Connection> {

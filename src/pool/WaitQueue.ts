@@ -1,6 +1,7 @@
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { abortError } from '../connections/Connection';
+import { MAX_TIMER_MS } from '../util/raceCall';
 
 interface Waiter {
   wake(): void;
@@ -33,7 +34,7 @@ export class WaitQueue {
       };
       const waiter: Waiter = { wake: () => (done(), resolve()) };
       const onAbort = (): void => (done(), reject(abortError(signal)));
-      const timer = setTimeout(waiter.wake, Math.max(0, timeoutMs));
+      const timer = setTimeout(waiter.wake, Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
     });

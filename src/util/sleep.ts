@@ -1,4 +1,5 @@
 import { abortError } from '../connections/Connection';
+import { MAX_TIMER_MS } from './raceCall';
 
 /** Waits `ms`, or rejects as cancelled when the signal aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -11,7 +12,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, Math.max(0, ms));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

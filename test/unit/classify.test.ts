@@ -7,6 +7,7 @@ const cases: [string, unknown, string, string][] = [
   ['a WebAssembly memory RangeError', new RangeError('Array buffer allocation failed'), 'OUT_OF_MEMORY', 'backend'],
   ['wrong dimensions', new Error('Got invalid dimensions for input: x for the following indices index: 1 Got: 4 Expected: 3'), 'INVALID_INPUT', 'caller'],
   ['a wrong data type', new Error('Unexpected input data type. Actual: (tensor(int32)) , expected: (tensor(float))'), 'INVALID_INPUT', 'caller'],
+  ['an input too small for a kernel', new Error("Non-zero status code returned while running Conv node. Name:'Conv_3' Status Message: Invalid input shape: {100}"), 'INVALID_INPUT', 'caller'],
   ['a missing feed', new Error("input 'x' is missing in 'feeds'."), 'INVALID_INPUT', 'caller'],
   ['a missing kernel', new Error('Failed to find kernel for GridSample(16) (node:GridSample_0)'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
   ['no implementation', new Error('Could not find an implementation for ConvInteger(10) node with name'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],

@@ -31,7 +31,7 @@ describe('precision variants', () => {
     expect(selectVariant({ fp16: 'a', fp32: 'b' }, 'fp16').source).toBe('a');
     expect(selectVariant({ fp16: 'a', fp32: 'b' }).source).toBe('b');
     expect(selectVariant({ q8: 'c', q4: 'd' })).toEqual({ precision: 'q8', source: 'c' });
-    expect(selectVariant('plain.onnx', 'fp16')).toEqual({ precision: 'fp16', source: 'plain.onnx' });
+    expect(selectVariant('plain.onnx', 'fp16')).toEqual({ precision: undefined, source: 'plain.onnx' });
     expect(selectVariant({ fp32: 'b', q8: 'c', q4: 'd' }, undefined, true).source).toBe('d');
     expect(selectVariant({ fp32: 'b', q8: 'c' }, 'fp32', true).source).toBe('b');
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccelError } from '../../src/index';
-import { raceCall } from '../../src/util/raceCall';
+import { EndOnce, raceCall } from '../../src/util/raceCall';
 import { Heartbeat } from '../../src/connections/Heartbeat';
 
 const timeout = () => new AccelError('late', { category: 'TIMEOUT' });
@@ -12,35 +12,51 @@ afterEach(() => vi.useRealTimers());
 
 describe('raceCall', () => {
   it('resolves with the work when it finishes first', async () => {
-    await expect(raceCall(Promise.resolve(7), { lost: never, timeoutMs: 10, onTimeout: timeout, onAbort: aborted })).resolves.toBe(7);
+    await expect(raceCall(Promise.resolve(7), { timeoutMs: 10, onTimeout: timeout, onAbort: aborted })).resolves.toBe(7);
   });
 
   it('rejects at the deadline when the work never answers', async () => {
-    const call = raceCall(never, { lost: never, timeoutMs: 100, onTimeout: timeout, onAbort: aborted });
+    const call = raceCall(never, { timeoutMs: 100, onTimeout: timeout, onAbort: aborted });
     const settled = expect(call).rejects.toMatchObject({ category: 'TIMEOUT' });
 
     await vi.advanceTimersByTimeAsync(100);
     await settled;
   });
 
-  it('rejects with the connection loss when the connection dies first', async () => {
-    let kill!: (error: AccelError) => void;
-    const lost = new Promise<never>((_, reject) => (kill = reject));
-    const call = raceCall(never, { lost, timeoutMs: 1000, onTimeout: timeout, onAbort: aborted });
+  it('rejects with the connection loss when the connection dies first, and unsubscribes', async () => {
+    const ended = new EndOnce();
+    const call = raceCall(never, { ends: [ended], timeoutMs: 1000, onTimeout: timeout, onAbort: aborted });
 
-    kill(new AccelError('gone', { category: 'BROWSER_CRASH' }));
+    ended.end(new AccelError('gone', { category: 'BROWSER_CRASH' }));
 
     await expect(call).rejects.toMatchObject({ category: 'BROWSER_CRASH' });
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('keeps no subscription once the work settles', async () => {
+    const ended = new EndOnce();
+    const listeners = (ended as unknown as { listeners: Set<unknown> }).listeners;
+
+    await raceCall(Promise.resolve(1), { ends: [ended], timeoutMs: 10, onTimeout: timeout, onAbort: aborted });
+
+    expect(listeners.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('treats a deadline beyond what timers can hold as none, instead of firing at once', async () => {
+    const call = raceCall(new Promise((r) => setTimeout(() => r('done'), 50)), { timeoutMs: 2 ** 31, onTimeout: timeout, onAbort: aborted });
+
+    await vi.advanceTimersByTimeAsync(50);
+    await expect(call).resolves.toBe('done');
+  });
+
   it('rejects at once for an already aborted signal, and on a later abort', async () => {
     const controller = new AbortController();
-    const later = raceCall(never, { lost: never, signal: controller.signal, onTimeout: timeout, onAbort: aborted });
+    const later = raceCall(never, { signal: controller.signal, onTimeout: timeout, onAbort: aborted });
     controller.abort();
 
     await expect(later).rejects.toMatchObject({ category: 'CANCELLED' });
-    await expect(raceCall(never, { lost: never, signal: controller.signal, onTimeout: timeout, onAbort: aborted })).rejects.toMatchObject({ category: 'CANCELLED' });
+    await expect(raceCall(never, { signal: controller.signal, onTimeout: timeout, onAbort: aborted })).rejects.toMatchObject({ category: 'CANCELLED' });
   });
 });
 
@@ -82,7 +98,7 @@ describe('Heartbeat while the target is excused', () => {
         ping: (ms) => new Promise((_, reject) => setTimeout(() => reject(new Error('miss')), ms)),
         onLatency: () => undefined,
         onHung: hung,
-        excused: () => excused,
+        excused: (silentMs: number) => excused && silentMs < 10_000,
       },
       { intervalMs: 100, timeoutMs: 50, maxMisses: 1 },
     );
