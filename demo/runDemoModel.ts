@@ -16,7 +16,10 @@ export interface DemoRow {
 
 const TIMED_RUNS = 3;
 
-/** Loads a catalog model with the given priority, runs it on the shared inputs and checks it. */
+/**
+ * Loads a catalog model with the given priority, runs it on the shared inputs and checks it.
+ * The model stays loaded; the pool's disposal ends it with the rest.
+ */
 export async function runDemoModel(
   pool: ResourcePool,
   model: CatalogModel,
@@ -40,7 +43,6 @@ export async function runDemoModel(
   const check = model.check(outputs);
   const passedOver = pool.stats().models.find((m) => m.name === model.id && m.backend === handle.backend)?.fallbacks ?? [];
   const fallbackNote = passedOver.map((f) => `${f.backend} passed over (${f.category})`).join(', ');
-  handle.release();
 
   return {
     model: model.id,

@@ -181,6 +181,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createResourcePool(options): options must be an object, got ${String(options)}`);
   }
+  rejectUnknownKeys(options);
   const given = stripUndefined(options);
   const resolved: ResolvedPoolOptions = {
     ...DEFAULT_POOL_OPTIONS,
@@ -234,6 +235,25 @@ export function validatePriority(priority: unknown, name: string): asserts prior
     }
   }
   if (new Set(priority).size !== priority.length) throw new RangeError(`${name} lists a backend twice`);
+}
+
+const KNOWN_OPTIONS: readonly string[] = [
+  ...Object.keys(DEFAULT_POOL_OPTIONS),
+  'fetch',
+  'clock',
+  'maxConnectionsPerBackend',
+  'wasmPaths',
+  'hostWorkerUrl',
+];
+
+/** A misspelt option would otherwise be ignored without a word. */
+function rejectUnknownKeys(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (KNOWN_OPTIONS.includes(key)) continue;
+    const near = KNOWN_OPTIONS.find((known) => known.toLowerCase().startsWith(key.toLowerCase().slice(0, 6)));
+    const hint = near === undefined ? '' : `; did you mean ${near}?`;
+    throw new TypeError(`createResourcePool: unknown option ${JSON.stringify(key)}${hint}`);
+  }
 }
 
 function requirePositive(value: unknown, name: string): void {

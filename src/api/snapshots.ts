@@ -6,7 +6,7 @@ import type { ConnectionHealth, ConnectionStats, ModelStats, PoolHealth, PoolSta
 
 /** `pool.stats()`, built from the pool's parts. */
 export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>, queued: number): PoolStats {
-  const connections = pool.allSlots().map(slotStats);
+  const connections = pool.allSlots().map((slot) => slotStats(slot, pool));
   return {
     connections,
     models: [...models].map(modelStats),
@@ -34,23 +34,23 @@ export function healthOf(pool: ConnectionPool, counters: RecoveryCounters): Pool
   };
 }
 
-function slotStats(slot: Slot): ConnectionStats {
+function slotStats(slot: Slot, pool: ConnectionPool): ConnectionStats {
   const connection = slot.connection;
   const gpu = connection?.capabilities?.webgpu;
   return {
     id: slot.id,
     kind: slot.kind,
     backend: slot.backend,
-    state: slot.state,
+    state: pool.missingReason(slot.backend) === undefined ? slot.state : 'unavailable',
     incarnations: slot.incarnations,
     runs: slot.runs,
     errors: slot.errors,
-    errorRate: rate(slot),
+    errorRate: round(rate(slot), 1000),
     inFlight: slot.inFlight,
     models: slot.live?.models.size ?? 0,
     circuitState: slot.breaker.state,
     healthScore: slot.health.score(),
-    pingMs: connection?.lastPingMs,
+    pingMs: roundOrUndefined(connection?.lastPingMs),
     memoryBytes: connection?.memoryBytes,
     droppedMessages: connection?.droppedMessages ?? 0,
     adapter:
@@ -66,7 +66,7 @@ function slotHealth(slot: Slot): ConnectionHealth {
     kind: slot.kind,
     backend: slot.backend,
     circuitState: slot.breaker.state,
-    errorRate: rate(slot),
+    errorRate: round(rate(slot), 1000),
     factors: slot.health.factors(),
     retryAfterMs: Number.isFinite(slot.breaker.retryAfterMs) ? slot.breaker.retryAfterMs : -1,
     trips: slot.breaker.trips,
@@ -83,8 +83,8 @@ function modelStats(m: ModelEntry): ModelStats {
     references: m.references,
     runs: m.runs,
     errors: m.errors,
-    loadMs: m.info?.loadMs,
-    medianRunMs: m.medianRunMs(),
+    loadMs: roundOrUndefined(m.info?.loadMs),
+    medianRunMs: roundOrUndefined(m.medianRunMs()),
     fallbacks: m.fallbacks.map((f) => ({ ...f })),
   };
 }
@@ -94,6 +94,10 @@ function rate(slot: Slot): number {
   return calls === 0 ? 0 : slot.errors / calls;
 }
 
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
+function round(value: number, scale = 10): number {
+  return Math.round(value * scale) / scale;
+}
+
+function roundOrUndefined(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : round(value);
 }

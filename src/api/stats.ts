@@ -8,8 +8,11 @@ export interface ConnectionStats {
   id: string;
   kind: ConnectionKind;
   backend: Backend;
-  /** `idle`: no worker now (never started, or drained); the next call starts one. */
-  state: 'idle' | 'starting' | 'ready' | 'draining' | 'closed';
+  /**
+   * `idle`: no worker now (never started, or drained); the next call starts one.
+   * `unavailable`: the backend is missing in this browser; nothing will start here.
+   */
+  state: 'idle' | 'starting' | 'ready' | 'draining' | 'closed' | 'unavailable';
   /** Workers started in this place so far. */
   incarnations: number;
   runs: number;

@@ -21,6 +21,7 @@ describe('pool options', () => {
     [{ priority: ['wasm', 'wasm'] }, /lists a backend twice/],
     [{ runTimeoutMs: 0 }, /runTimeoutMs must be a number above 0, got 0/],
     [{ heartbeatIntervalMs: Number.NaN }, /heartbeatIntervalMs/],
+    [{ runTimeout: 100 }, /unknown option "runTimeout"; did you mean runTimeoutMs\?/],
   ])('rejects %o naming the option', (options, message) => {
     expect(() => resolvePoolOptions(options as never)).toThrow(message);
   });
