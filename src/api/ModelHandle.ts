@@ -1,10 +1,10 @@
 import type { ValueInfo } from '../connections/protocol';
 import type { ModelEntry } from '../model/ModelEntry';
-import type { Backend, Feeds, ModelType, Precision, Results, RunOptions } from './types';
+import type { Backend, Feeds, KeptResults, ModelType, Precision, Results, RunOptions } from './types';
 
 /** What a handle needs from the pool that made it. */
 export interface ModelOwner {
-  run(entry: ModelEntry, feeds: Feeds, options?: RunOptions): Promise<Results>;
+  run(entry: ModelEntry, feeds: Feeds, options?: RunOptions): Promise<KeptResults>;
   release(entry: ModelEntry): void;
 }
 
@@ -59,7 +59,10 @@ export class ModelHandle {
    * `INVALID_INPUT` for feeds that do not fit the model, `TIMEOUT` past the deadline, `CANCELLED`
    * when the signal aborts or the pool is disposed.
    */
-  run(feeds: Feeds, options?: RunOptions): Promise<Results> {
+  run(feeds: Feeds, options?: RunOptions & { keep?: undefined }): Promise<Results>;
+  /** Runs the model and keeps the outputs named in `keep` inside the connection as handles. */
+  run(feeds: Feeds, options: RunOptions & { keep: readonly string[] }): Promise<KeptResults>;
+  run(feeds: Feeds, options?: RunOptions): Promise<KeptResults> {
     return this.owner.run(this.entry, feeds, options);
   }
 

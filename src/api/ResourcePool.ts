@@ -8,8 +8,11 @@ import { ErrorCategory } from '../errors/ErrorCategory';
 import { ModelEntry } from '../model/ModelEntry';
 import { modelKey } from '../model/modelKey';
 import { selectVariant } from '../model/selectVariant';
-import { validateFeeds } from '../model/validateFeeds';
-import { toWireTensors } from '../connections/tensorWire';
+import { validateFeeds, validateKeep } from '../model/validateFeeds';
+import { toWireTensor } from '../connections/tensorWire';
+import { TensorHandle } from '../tensors/TensorHandle';
+import { TensorStore } from '../tensors/TensorStore';
+import type { CallFeeds } from '../pool/CallExecutor';
 import { CallExecutor, type RecoveryCounters } from '../pool/CallExecutor';
 import { ConnectionPool } from '../pool/ConnectionPool';
 import type { PoolEvents } from './events';
@@ -23,7 +26,7 @@ import type {
   ConcurrentResult,
   Feeds,
   GetModelOptions,
-  Results,
+  KeptResults,
   RunOptions,
 } from './types';
 import { classify } from '../errors/classify';
@@ -41,6 +44,7 @@ export class ResourcePool implements ModelOwner {
   private readonly connections: ConnectionPool;
   private readonly executor: CallExecutor;
   private readonly counters: RecoveryCounters = { recoveryAttempts: {}, errorCategories: {} };
+  private readonly tensors: TensorStore;
   private readonly models = new Map<string, ModelEntry>();
   private readonly handles = new WeakMap<ModelEntry, Promise<ModelHandle>>();
   private sequence = 0;
@@ -51,12 +55,14 @@ export class ResourcePool implements ModelOwner {
   constructor(options?: PoolOptions) {
     this.options = resolvePoolOptions(options);
     const lifetime = this.lifetime.signal;
+    this.tensors = new TensorStore(this.options.maxMemoryMb * 2 ** 20, this.options.clock);
     this.connections = new ConnectionPool(this.options, this.events, this.options.clock, lifetime);
     this.executor = new CallExecutor(
       this.connections,
       this.options,
       this.events,
       this.counters,
+      this.tensors,
       this.options.clock,
       lifetime,
     );
@@ -104,7 +110,7 @@ export class ResourcePool implements ModelOwner {
   }
 
   /** @internal Runs a model for its handle. */
-  async run(entry: ModelEntry, feeds: Feeds, options: RunOptions = {}): Promise<Results> {
+  async run(entry: ModelEntry, feeds: Feeds, options: RunOptions = {}): Promise<KeptResults> {
     this.assertLive();
     if (entry.released) {
       throw new AccelError(`Model ${entry.name} was released; ask for it again with getModel()`, {
@@ -113,18 +119,23 @@ export class ResourcePool implements ModelOwner {
       });
     }
     checkRunOptions(options ?? {});
-    const wire = callerError(() => {
-      validateFeeds(feeds, entry.info ?? { inputs: [], outputs: [], loadMs: 0 });
-      return toWireTensors(feeds);
+    const callFeeds = callerError(() => {
+      const info = entry.info ?? { inputs: [], outputs: [], loadMs: 0 };
+      validateFeeds(feeds, info);
+      validateKeep(options?.keep, info);
+      return toCallFeeds(feeds);
     });
-    return this.executor.run(entry, wire, options ?? {});
+    return this.executor.run(entry, callFeeds, options ?? {});
   }
 
   /**
    * Runs many calls at once, spread over the connections, and resolves with one outcome per call
    * in the same order: a failure loses no other call's result. `options` apply to every call.
    */
-  async runConcurrent(calls: readonly ConcurrentCall[], options: RunOptions = {}): Promise<ConcurrentResult[]> {
+  async runConcurrent(
+    calls: readonly ConcurrentCall[],
+    options: Omit<RunOptions, 'keep'> = {},
+  ): Promise<ConcurrentResult[]> {
     this.assertLive();
     if (!Array.isArray(calls)) {
       throw new AccelError('runConcurrent: calls must be an array of [model, feeds] pairs', {
@@ -148,7 +159,7 @@ export class ResourcePool implements ModelOwner {
 
   /** A plain, serialisable snapshot of connections, models and missing backends. */
   stats(): PoolStats {
-    return statsOf(this.connections, this.models.values(), this.executor.queued);
+    return statsOf(this.connections, this.models.values(), this.executor.queued, this.tensors.stats());
   }
 
   /**
@@ -182,6 +193,7 @@ export class ResourcePool implements ModelOwner {
     });
     this.lifetime.abort(disposed);
     this.connections.closeAll(disposed);
+    this.tensors.clear();
     this.models.clear();
   }
 
@@ -197,7 +209,11 @@ export class ResourcePool implements ModelOwner {
     };
   }
 
-  private async settleOne(call: unknown, index: number, options: RunOptions): Promise<ConcurrentResult> {
+  private async settleOne(
+    call: unknown,
+    index: number,
+    options: Omit<RunOptions, 'keep'>,
+  ): Promise<ConcurrentResult> {
     try {
       const [model, feeds] = Array.isArray(call) ? call : [];
       if (!(model instanceof ModelHandle) || model.owner !== this) {
@@ -205,7 +221,7 @@ export class ResourcePool implements ModelOwner {
           category: ErrorCategory.INVALID_INPUT,
         });
       }
-      return { status: 'fulfilled', value: await model.run(feeds as Feeds, options) };
+      return { status: 'fulfilled', value: await model.run(feeds as Feeds, { ...options, keep: undefined }) };
     } catch (error) {
       return { status: 'rejected', reason: classify(error, { phase: 'run' }) };
     }
@@ -256,6 +272,14 @@ export class ResourcePool implements ModelOwner {
       throw new AccelError('The pool was disposed', { category: ErrorCategory.CANCELLED, code: 'DISPOSED' });
     }
   }
+}
+
+function toCallFeeds(feeds: Feeds): CallFeeds {
+  const out: CallFeeds = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    out[name] = feed instanceof TensorHandle ? feed : toWireTensor(feed);
+  }
+  return out;
 }
 
 /**

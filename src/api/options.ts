@@ -108,6 +108,12 @@ export interface PoolOptions {
    */
   recycleAboveMemoryMb?: number;
   /**
+   * Memory that tensors kept with `run(feeds, { keep })` may hold inside connections; past it
+   * the least recently used are copied to the page and freed there.
+   * @defaultValue 512
+   */
+  maxMemoryMb?: number;
+  /**
    * Fewer connections (one per backend), the smallest precision variant a source lists unless
    * one is asked for, and idle connections (with their models) ended.
    * @defaultValue false
@@ -167,6 +173,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<
   idleTimeoutMs: 60_000,
   recycleAfterRuns: Infinity,
   recycleAboveMemoryMb: 2048,
+  maxMemoryMb: 512,
   lowMemory: false,
   breaker: DEFAULT_BREAKER_OPTIONS,
   health: Object.freeze({}),
@@ -215,6 +222,7 @@ const POSITIVE_NUMBERS = [
   'idleTimeoutMs',
   'recycleAfterRuns',
   'recycleAboveMemoryMb',
+  'maxMemoryMb',
 ] as const;
 
 /** Two to four connections per backend by the cores the browser reports; one when memory is low. */

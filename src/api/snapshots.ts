@@ -2,10 +2,16 @@ import type { ModelEntry } from '../model/ModelEntry';
 import type { ConnectionPool } from '../pool/ConnectionPool';
 import type { RecoveryCounters } from '../pool/CallExecutor';
 import type { Slot } from '../pool/Slot';
+import type { TensorStats } from '../tensors/TensorStore';
 import type { ConnectionHealth, ConnectionStats, ModelStats, PoolHealth, PoolStats } from './stats';
 
 /** `pool.stats()`, built from the pool's parts. */
-export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>, queued: number): PoolStats {
+export function statsOf(
+  pool: ConnectionPool,
+  models: Iterable<ModelEntry>,
+  queued: number,
+  tensors: TensorStats,
+): PoolStats {
   const connections = pool.allSlots().map((slot) => slotStats(slot, pool));
   return {
     connections,
@@ -14,6 +20,7 @@ export function statsOf(pool: ConnectionPool, models: Iterable<ModelEntry>, queu
     totalRuns: connections.reduce((sum, c) => sum + c.runs, 0),
     totalErrors: connections.reduce((sum, c) => sum + c.errors, 0),
     queued,
+    tensors,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { CircuitState } from '../resilience/CircuitBreaker';
 import type { HealthFactors } from '../resilience/HealthScore';
+import type { TensorStats } from '../tensors/TensorStore';
 import type { Backend, BackendFailure, ConnectionKind, ModelType, Precision } from './types';
 
 /** One connection slot, as `pool.stats()` reports it. */
@@ -62,6 +63,8 @@ export interface PoolStats {
   totalErrors: number;
   /** Calls waiting for room on a connection. */
   queued: number;
+  /** Tensors kept inside connections, and how often they saved a copy. */
+  tensors: TensorStats;
 }
 
 /** One connection's health, as `pool.health()` reports it. */

@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { TensorHandle } from '../tensors/TensorHandle';
 
 /** An execution provider a connection can host. */
 export type Backend = 'webgpu' | 'webnn' | 'wasm';
@@ -60,13 +61,21 @@ export interface RunOptions {
    * @defaultValue the pool's `runTimeoutMs`
    */
   timeoutMs?: number;
+  /**
+   * Outputs to keep inside the connection as {@link TensorHandle}s instead of copying them to
+   * the page; feed them to a later run.
+   */
+  keep?: readonly string[];
 }
 
-/** Input tensors by input name. */
-export type Feeds = Readonly<Record<string, Tensor>>;
+/** Input tensors by input name: data, or handles of tensors kept by an earlier run. */
+export type Feeds = Readonly<Record<string, Tensor | TensorHandle>>;
 
 /** Output tensors by output name. */
 export type Results = Record<string, Tensor>;
+
+/** Outputs of a run with `keep`: the kept ones are handles, the rest tensors. */
+export type KeptResults = Record<string, Tensor | TensorHandle>;
 
 /** A backend that was tried and passed over, and why. */
 export interface BackendFailure {
@@ -77,7 +86,10 @@ export interface BackendFailure {
 }
 
 /** One call of `pool.runConcurrent`: a model and its feeds. */
-export type ConcurrentCall = readonly [model: { run(feeds: Feeds, options?: RunOptions): Promise<Results> }, feeds: Feeds];
+export type ConcurrentCall = readonly [
+  model: { run(feeds: Feeds, options?: RunOptions & { keep?: undefined }): Promise<Results> },
+  feeds: Feeds,
+];
 
 /** The outcome of one call of `pool.runConcurrent`, shaped like `Promise.allSettled`'s. */
 export type ConcurrentResult =

@@ -18,10 +18,13 @@ export type TensorConstructor = new (
 /** Plain copies of tensors' fields, ready to cross a boundary. */
 export function toWireTensors(tensors: Readonly<Record<string, TensorLike>>): WireTensors {
   const wire: WireTensors = {};
-  for (const [name, tensor] of Object.entries(tensors)) {
-    wire[name] = { type: tensor.type, data: tensor.data, dims: [...tensor.dims] };
-  }
+  for (const [name, tensor] of Object.entries(tensors)) wire[name] = toWireTensor(tensor);
   return wire;
+}
+
+/** A plain copy of one tensor's fields. */
+export function toWireTensor(tensor: TensorLike): WireTensor {
+  return { type: tensor.type, data: tensor.data, dims: [...tensor.dims] };
 }
 
 /** Tensors rebuilt from wire form with the given constructor. */

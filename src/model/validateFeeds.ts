@@ -2,6 +2,17 @@ import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import type { ModelInfo, ValueInfo } from '../connections/protocol';
 import { elementCount } from '../connections/tensorWire';
+import { TensorHandle } from '../tensors/TensorHandle';
+
+/** Throws unless every name in `keep` is one of the model's outputs. */
+export function validateKeep(keep: unknown, info: ModelInfo): void {
+  if (keep === undefined) return;
+  const outputs = info.outputs.map((o) => o.name);
+  if (!Array.isArray(keep)) throw invalid(`keep must be an array of output names among ${quoted(outputs)}`);
+  for (const name of keep) {
+    if (!outputs.includes(name)) throw invalid(`keep names '${String(name)}', but the model's outputs are ${quoted(outputs)}`);
+  }
+}
 
 /**
  * Checks feeds against the model's inputs before anything crosses a thread: names, element type,
@@ -28,6 +39,14 @@ export function validateFeeds(feeds: unknown, info: ModelInfo): void {
 }
 
 function validateTensor(tensor: unknown, input: ValueInfo): void {
+  if (tensor instanceof TensorHandle) {
+    if (tensor.released) throw invalid(`Input '${input.name}' is a released tensor handle`);
+    if (input.type !== undefined && tensor.type !== input.type) {
+      throw invalid(`Input '${input.name}' must be ${input.type}, got a ${tensor.type} handle`);
+    }
+    checkShape(input, [...tensor.dims]);
+    return;
+  }
   const t = tensor as { type?: unknown; dims?: unknown; data?: unknown };
   if (typeof t !== 'object' || t === null || !Array.isArray(t.dims) || typeof t.type !== 'string') {
     throw invalid(`Input '${input.name}' must be a tensor with type, data and dims, got ${describe(tensor)}`);

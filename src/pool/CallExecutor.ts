@@ -2,10 +2,12 @@ import type { Emitter } from 'mitt';
 import { Tensor } from 'onnxruntime-common';
 import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
-import type { Backend, Precision, Results, RunOptions } from '../api/types';
+import type { Backend, KeptResults, Precision, RunOptions } from '../api/types';
 import type { Connection } from '../connections/Connection';
 import { abortError } from '../connections/Connection';
-import type { ModelInfo, WireTensors } from '../connections/protocol';
+import type { ModelInfo, WireFeeds, WireTensor } from '../connections/protocol';
+import { TensorHandle } from '../tensors/TensorHandle';
+import type { TensorStore } from '../tensors/TensorStore';
 import { fromWireTensors, type TensorConstructor } from '../connections/tensorWire';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory, type ErrorCategory as Category } from '../errors/ErrorCategory';
@@ -28,10 +30,14 @@ export interface RecoveryCounters {
   errorCategories: Partial<Record<Category, number>>;
 }
 
+/** A call's feeds: data ready to cross, or handles of tensors kept in a connection. */
+export type CallFeeds = Record<string, WireTensor | TensorHandle>;
+
 /** Where one call stands: its target, its budget and what it has tried. */
 interface Call {
   readonly entry: ModelEntry;
-  readonly wire: WireTensors | undefined;
+  readonly feeds: CallFeeds | undefined;
+  readonly keep: readonly string[];
   readonly signal: AbortSignal | undefined;
   readonly deadline: number;
   backend: Backend;
@@ -60,6 +66,7 @@ export class CallExecutor {
     private readonly options: ResolvedPoolOptions,
     private readonly events: Emitter<PoolEvents>,
     private readonly counters: RecoveryCounters,
+    private readonly tensors: TensorStore,
     private readonly clock: Clock,
     /** Aborts, with the disposal error as reason, when the pool is disposed. */
     private readonly lifetime: AbortSignal,
@@ -108,9 +115,9 @@ export class CallExecutor {
   }
 
   /** Runs a model, recovering from failures by the category's plan. */
-  async run(entry: ModelEntry, wire: WireTensors, options: RunOptions): Promise<Results> {
+  async run(entry: ModelEntry, feeds: CallFeeds, options: RunOptions): Promise<KeptResults> {
     const timeoutMs = options.timeoutMs ?? this.options.runTimeoutMs;
-    const call = this.newCall(entry, wire, options.signal, timeoutMs, entry.backend ?? 'wasm');
+    const call = this.newCall(entry, feeds, options.signal, timeoutMs, entry.backend ?? 'wasm', options.keep);
 
     entry.inFlight += 1;
     try {
@@ -128,30 +135,55 @@ export class CallExecutor {
     }
   }
 
-  private async attemptRun(call: Call): Promise<Results> {
+  private async attemptRun(call: Call): Promise<KeptResults> {
     const { entry } = call;
-    const { slot, info: reply } = await this.withSlot(call, async (connection) => {
+    const { slot, info } = await this.withSlot(call, async (connection) => {
       await this.ensureLoaded(connection, call);
+      const feeds = await this.withinDeadline(call, this.wireFeeds(call, connection));
       const timeoutMs = this.remaining(call);
       // Out of time before the host was even asked: the caller's deadline, no one's failure.
       if (timeoutMs <= 0) throw deadlineError(call);
-      return connection.run(entry.modelId(call.precision), call.wire ?? {}, { signal: call.signal, timeoutMs });
+      const options = { signal: call.signal, timeoutMs, keep: call.keep };
+      const reply = await connection.run(entry.modelId(call.precision), feeds, options);
+      return { reply, connection };
     });
+    const { reply, connection } = info;
     slot.health.recordSuccess(reply.runMs);
     entry.recordRun(reply.runMs, slot.backend);
-    return fromWireTensors(reply.outputs, Tensor as unknown as TensorConstructor);
+    const results: KeptResults = fromWireTensors(reply.outputs, Tensor as unknown as TensorConstructor);
+    for (const [name, kept] of Object.entries(reply.kept)) results[name] = this.tensors.adopt(connection, kept);
+    return results;
+  }
+
+  /** The feeds as the connection receives them: kept tensors by reference at home, else data. */
+  private async wireFeeds(call: Call, connection: Connection): Promise<WireFeeds> {
+    const wire: WireFeeds = {};
+    for (const [name, feed] of Object.entries(call.feeds ?? {})) {
+      wire[name] = feed instanceof TensorHandle ? await this.tensors.feedFor(feed, connection) : feed;
+    }
+    return wire;
+  }
+
+  /** The slot holding the call's kept feeds, which it should run on to avoid a copy. */
+  private homeOf(call: Call): string | undefined {
+    for (const feed of Object.values(call.feeds ?? {})) {
+      if (feed instanceof TensorHandle) return this.tensors.residence(feed)?.id;
+    }
+    return undefined;
   }
 
   private newCall(
     entry: ModelEntry,
-    wire: WireTensors | undefined,
+    feeds: CallFeeds | undefined,
     signal: AbortSignal | undefined,
     timeoutMs: number,
     backend: Backend,
+    keep: readonly string[] = [],
   ): Call {
     return {
       entry,
-      wire,
+      feeds,
+      keep,
       signal: signal === undefined ? this.lifetime : AbortSignal.any([signal, this.lifetime]),
       deadline: this.clock.now() + timeoutMs,
       backend,
@@ -180,13 +212,13 @@ export class CallExecutor {
       const connection = await this.withinDeadline(call, this.pool.ensure(slot, call.signal));
       const info = await work(connection);
       permit.success();
-      if (call.wire !== undefined) {
+      if (call.feeds !== undefined) {
         slot.runs += 1;
         slot.incarnationRuns += 1;
       }
       return { slot, info };
     } catch (error) {
-      const phase: ErrorPhase = call.wire === undefined ? 'load' : 'run';
+      const phase: ErrorPhase = call.feeds === undefined ? 'load' : 'run';
       const accel = classify(error, { phase, backend: slot.backend, connectionId: slot.id });
       this.settleFailure(slot, permit, accel);
       throw accel;
@@ -209,7 +241,7 @@ export class CallExecutor {
       const candidates = this.pool.slotsFor(call.backend).filter((s) => !call.excluded.has(s));
       let waitable = false;
       let retryAfterMs = Infinity;
-      for (const slot of rankSlots(candidates, call.entry.modelId(call.precision))) {
+      for (const slot of rankSlots(candidates, call.entry.modelId(call.precision), this.homeOf(call))) {
         if (slot.draining || slot.inFlight >= this.options.concurrencyPerConnection) {
           waitable = true;
           continue;
