@@ -39,12 +39,15 @@ export interface OcrResult {
 /** Loads the detector, classifier and recogniser, and the key list. */
 export async function loadOcr(pool: ResourcePool, priority?: readonly Backend[]): Promise<OcrModels> {
   const preferences = priority === undefined ? undefined : { priority };
-  const [det, cls, rec, keys] = await Promise.all([
-    pool.getModel({ type: 'vision', name: 'ocr-det', source: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, preferences }),
-    pool.getModel({ type: 'vision', name: 'ocr-cls', source: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, preferences }),
-    pool.getModel({ type: 'vision', name: 'ocr-rec', source: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`, preferences }),
+  const [[det, cls, rec], keys] = await Promise.all([
+    pool.getModels([
+      { type: 'vision', name: 'ocr-det', source: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, preferences },
+      { type: 'vision', name: 'ocr-cls', source: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, preferences },
+      { type: 'vision', name: 'ocr-rec', source: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`, preferences },
+    ]),
     fetch(`${OCR}/ppocr_keys_v1.txt`).then((r) => r.text()),
   ]);
+  if (det === undefined || cls === undefined || rec === undefined) throw new Error('OCR models missing');
   const lines = keys.split('\n');
   if (lines.at(-1) === '') lines.pop();
   return { det, cls, rec, alphabet: ['', ...lines, ' '] };

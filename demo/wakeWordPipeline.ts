@@ -26,11 +26,12 @@ export interface WakeWordModels {
 /** Loads the mel spectrogram, the embedding and the "hey jarvis" classifier. */
 export async function loadWakeWord(pool: ResourcePool, priority?: readonly Backend[]): Promise<WakeWordModels> {
   const preferences = priority === undefined ? undefined : { priority };
-  const [mel, embedding, classifier] = await Promise.all([
-    pool.getModel({ type: 'audio', name: 'mel', source: `${WAKE}/melspectrogram.onnx`, preferences }),
-    pool.getModel({ type: 'audio', name: 'embedding', source: `${WAKE}/embedding_model.onnx`, preferences }),
-    pool.getModel({ type: 'audio', name: 'hey-jarvis', source: `${WAKE}/hey_jarvis_v0.1.onnx`, preferences }),
+  const [mel, embedding, classifier] = await pool.getModels([
+    { type: 'audio', name: 'mel', source: `${WAKE}/melspectrogram.onnx`, preferences },
+    { type: 'audio', name: 'embedding', source: `${WAKE}/embedding_model.onnx`, preferences },
+    { type: 'audio', name: 'hey-jarvis', source: `${WAKE}/hey_jarvis_v0.1.onnx`, preferences },
   ]);
+  if (mel === undefined || embedding === undefined || classifier === undefined) throw new Error('wake-word models missing');
   return { pool, priority, mel, embedding, classifier };
 }
 

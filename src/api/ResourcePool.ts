@@ -9,11 +9,8 @@ import { ModelEntry } from '../model/ModelEntry';
 import { modelKey } from '../model/modelKey';
 import { selectVariant } from '../model/selectVariant';
 import { validateFeeds, validateKeep } from '../model/validateFeeds';
-import { toWireTensor } from '../connections/tensorWire';
-import { TensorHandle } from '../tensors/TensorHandle';
 import { TensorStore } from '../tensors/TensorStore';
-import type { CallFeeds } from '../pool/CallExecutor';
-import { CallExecutor, type RecoveryCounters } from '../pool/CallExecutor';
+import { CallExecutor, toCallFeeds, type RecoveryCounters } from '../pool/CallExecutor';
 import { ConnectionPool } from '../pool/ConnectionPool';
 import type { PoolEvents } from './events';
 import { INTERNALS, type PoolInternals } from './internals';
@@ -85,7 +82,7 @@ export class ResourcePool implements ModelOwner {
     const existing = this.models.get(key);
     if (existing !== undefined) {
       existing.references += 1;
-      return this.waitFor(existing, options.signal);
+      return this.waitFor(existing, options);
     }
 
     const entry = new ModelEntry(
@@ -97,6 +94,7 @@ export class ResourcePool implements ModelOwner {
       variant.precision,
       priority,
       options.preferences?.sessionOptions,
+      options.preferences?.warmup ?? false,
     );
     this.models.set(key, entry);
     const handle = this.executor.load(entry).then(() => {
@@ -106,7 +104,33 @@ export class ResourcePool implements ModelOwner {
     });
     handle.catch(() => this.forget(entry));
     this.handles.set(entry, handle);
-    return this.waitFor(entry, options.signal);
+    return this.waitFor(entry, options);
+  }
+
+  /**
+   * Loads several models, such as the parts of a pipeline. With `parallelLoading` (the default)
+   * they load at once, spread over connections as each load occupies one; without, one after
+   * another. If one fails, the others are released and the first error is thrown.
+   */
+  async getModels(
+    requests: readonly GetModelOptions[],
+    { parallelLoading = true }: { parallelLoading?: boolean } = {},
+  ): Promise<ModelHandle[]> {
+    const loaded: ModelHandle[] = [];
+    try {
+      if (parallelLoading) {
+        const settled = await Promise.allSettled(requests.map((r) => this.getModel(r)));
+        for (const outcome of settled) if (outcome.status === 'fulfilled') loaded.push(outcome.value);
+        const failed = settled.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+      } else {
+        for (const request of requests) loaded.push(await this.getModel(request));
+      }
+      return loaded;
+    } catch (error) {
+      for (const handle of loaded) handle.release();
+      throw error;
+    }
   }
 
   /** @internal Runs a model for its handle. */
@@ -239,15 +263,18 @@ export class ResourcePool implements ModelOwner {
    * One caller's wait for a shared load. Its signal abandons its own wait and gives back its
    * reference; the load goes on for the other callers.
    */
-  private async waitFor(entry: ModelEntry, signal: AbortSignal | undefined): Promise<ModelHandle> {
+  private async waitFor(entry: ModelEntry, { signal, onProgress }: GetModelOptions): Promise<ModelHandle> {
     const handle = this.handles.get(entry);
     if (handle === undefined) throw new Error(`Model ${entry.name} has no handle`);
+    if (onProgress !== undefined) entry.progressListeners.add(onProgress);
     try {
       return await raceCall(handle, { signal, onTimeout: () => abortError(signal), onAbort: () => abortError(signal) });
     } catch (error) {
       if (signal?.aborted === true) this.release(entry);
       else entry.references -= 1;
       throw error;
+    } finally {
+      if (onProgress !== undefined) entry.progressListeners.delete(onProgress);
     }
   }
 
@@ -272,14 +299,6 @@ export class ResourcePool implements ModelOwner {
       throw new AccelError('The pool was disposed', { category: ErrorCategory.CANCELLED, code: 'DISPOSED' });
     }
   }
-}
-
-function toCallFeeds(feeds: Feeds): CallFeeds {
-  const out: CallFeeds = {};
-  for (const [name, feed] of Object.entries(feeds)) {
-    out[name] = feed instanceof TensorHandle ? feed : toWireTensor(feed);
-  }
-  return out;
 }
 
 /**

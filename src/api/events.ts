@@ -41,6 +41,10 @@ export type PoolEvents = {
   };
   /** A model or a call moved from a backend to the next one. */
   fallback: { model: string; failure: BackendFailure; next: Backend | undefined };
+  /** Bytes of a model's download so far. */
+  'model:progress': { model: string; loaded: number; total: number | undefined };
+  /** A model's warm-up run ended; `error` says why it failed, when it did. */
+  'model:warmup': { model: string; backend: Backend; ms: number; error?: string };
   /** A model is ready on a backend. */
   'model:ready': { model: string; backend: Backend; connectionId: string; loadMs: number };
 };

@@ -91,6 +91,7 @@ function modelStats(m: ModelEntry): ModelStats {
     runs: m.runs,
     errors: m.errors,
     loadMs: roundOrUndefined(m.info?.loadMs),
+    warmupMs: roundOrUndefined(m.warmupMs),
     medianRunMs: roundOrUndefined(m.medianRunMs()),
     fallbacks: m.fallbacks.map((f) => ({ ...f })),
   };

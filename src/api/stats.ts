@@ -47,6 +47,8 @@ export interface ModelStats {
   runs: number;
   errors: number;
   loadMs: number | undefined;
+  /** The warm-up run's time, when the model had one. */
+  warmupMs: number | undefined;
   /** Median of the recent runs' time in the host. */
   medianRunMs: number | undefined;
   /** Backends tried before the one that loaded the model, and why each was passed over. */

@@ -40,6 +40,13 @@ export interface ModelPreferences {
   precision?: Precision;
   /** Options handed to onnxruntime-web's `InferenceSession.create`. */
   sessionOptions?: PassThroughSessionOptions;
+  /**
+   * Runs the model once as it loads, so that the first real call does not pay for compiling
+   * shaders: with these feeds, or with zeros shaped from the model's inputs (`true`; unknown
+   * dimensions become 1). A warm-up that fails is reported and does not fail the load.
+   * @defaultValue false
+   */
+  warmup?: boolean | Feeds;
 }
 
 /** What {@link ResourcePool.getModel} needs. */
@@ -50,6 +57,8 @@ export interface GetModelOptions {
   source: ModelSource;
   preferences?: ModelPreferences;
   signal?: AbortSignal;
+  /** Follows the download of the model's bytes. */
+  onProgress?: (progress: { loaded: number; total: number | undefined }) => void;
 }
 
 /** Per-call options of {@link ModelHandle.run}. */

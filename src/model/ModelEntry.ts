@@ -1,6 +1,7 @@
 import type {
   Backend,
   BackendFailure,
+  Feeds,
   ModelSource,
   ModelType,
   PassThroughSessionOptions,
@@ -8,6 +9,7 @@ import type {
 } from '../api/types';
 import type { ModelInfo } from '../connections/protocol';
 import { isVariantMap, PRECISIONS } from './selectVariant';
+import type { LoadProgress } from './fetchModelBytes';
 
 const RECENT_RUNS = 64;
 
@@ -29,6 +31,10 @@ export class ModelEntry {
   runs = 0;
   errors = 0;
   readonly fallbacks: BackendFailure[] = [];
+  /** Callers following the download. */
+  readonly progressListeners = new Set<(progress: LoadProgress) => void>();
+  /** How long the warm-up run took, when there was one. */
+  warmupMs: number | undefined;
   private readonly bytes = new Map<string, Promise<Uint8Array>>();
   private readonly recentRunMs: number[] = [];
 
@@ -41,6 +47,8 @@ export class ModelEntry {
     readonly precision: Precision | undefined,
     readonly priority: readonly Backend[],
     readonly sessionOptions: PassThroughSessionOptions | undefined,
+    /** Run once at load with these feeds (or zeros, for `true`) to compile shaders early. */
+    readonly warmup: boolean | Feeds = false,
   ) {}
 
   get released(): boolean {

@@ -3,10 +3,18 @@ import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { abortError } from '../connections/Connection';
 
+/** How far a download has come. */
+export interface LoadProgress {
+  loaded: number;
+  /** From the response's Content-Length; unknown when the server does not say. */
+  total: number | undefined;
+}
+
 /** How model bytes are fetched. */
 export interface FetchModelOptions {
   fetch: typeof fetch;
   signal?: AbortSignal;
+  onProgress?: (progress: LoadProgress) => void;
 }
 
 /**
@@ -16,10 +24,13 @@ export interface FetchModelOptions {
  */
 export async function fetchModelBytes(
   source: ModelBytesSource,
-  { fetch, signal }: FetchModelOptions,
+  { fetch, signal, onProgress }: FetchModelOptions,
 ): Promise<Uint8Array> {
-  if (source instanceof ArrayBuffer) return checked(new Uint8Array(source.slice(0)), 'bytes');
-  if (ArrayBuffer.isView(source)) return checked(new Uint8Array(source).slice(), 'bytes');
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    const bytes = source instanceof ArrayBuffer ? new Uint8Array(source.slice(0)) : new Uint8Array(source).slice();
+    onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
+    return checked(bytes, 'bytes');
+  }
 
   const url = new URL(String(source), globalThis.location?.href);
   let response: Response;
@@ -43,7 +54,7 @@ export async function fetchModelBytes(
     });
   }
   try {
-    return checked(new Uint8Array(await response.arrayBuffer()), url.href);
+    return checked(await readBody(response, onProgress), url.href);
   } catch (error) {
     if (signal?.aborted === true) throw abortError(signal);
     if (error instanceof AccelError) throw error;
@@ -54,6 +65,31 @@ export async function fetchModelBytes(
       cause: error,
     });
   }
+}
+
+/** Reads a response's body chunk by chunk, reporting progress as it comes. */
+async function readBody(response: Response, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
+  const length = Number(response.headers.get('content-length'));
+  const total = Number.isFinite(length) && length > 0 ? length : undefined;
+  if (response.body === null) return new Uint8Array(await response.arrayBuffer());
+
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    onProgress?.({ loaded, total });
+  }
+  const bytes = new Uint8Array(loaded);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** Refuses bytes that cannot be a model, before any connection sees them. */

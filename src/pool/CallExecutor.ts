@@ -2,13 +2,13 @@ import type { Emitter } from 'mitt';
 import { Tensor } from 'onnxruntime-common';
 import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
-import type { Backend, KeptResults, Precision, RunOptions } from '../api/types';
+import type { Backend, Feeds, KeptResults, Precision, RunOptions } from '../api/types';
 import type { Connection } from '../connections/Connection';
 import { abortError } from '../connections/Connection';
 import type { ModelInfo, WireFeeds, WireTensor } from '../connections/protocol';
 import { TensorHandle } from '../tensors/TensorHandle';
 import type { TensorStore } from '../tensors/TensorStore';
-import { fromWireTensors, type TensorConstructor } from '../connections/tensorWire';
+import { fromWireTensors, toWireTensor, type TensorConstructor } from '../connections/tensorWire';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory, type ErrorCategory as Category } from '../errors/ErrorCategory';
 import { classify, type ErrorPhase } from '../errors/classify';
@@ -99,6 +99,7 @@ export class CallExecutor {
           entry.backend = backend;
           entry.info = info;
           this.events.emit('model:ready', { model: entry.name, backend, connectionId: slot.id, loadMs: info.loadMs });
+          if (entry.warmup !== false) await this.warmUp(entry, backend);
           return;
         } catch (error) {
           last = classify(error, { phase: 'load', backend });
@@ -112,6 +113,23 @@ export class CallExecutor {
       this.events.emit('fallback', { model: entry.name, failure, next: entry.priority[index + 1] });
     }
     throw noBackendError(entry, last);
+  }
+
+  /**
+   * One run at load, on the connection that loaded the model, so that its first real call finds
+   * shaders compiled. Its failure is reported, never thrown: the model itself loaded.
+   */
+  private async warmUp(entry: ModelEntry, backend: Backend): Promise<void> {
+    const started = this.clock.now();
+    try {
+      const feeds = entry.warmup === true ? zeroFeeds(entry.info) : (entry.warmup as Feeds);
+      await this.run(entry, toCallFeeds(feeds), { timeoutMs: this.options.loadTimeoutMs });
+      entry.warmupMs = this.clock.now() - started;
+      this.events.emit('model:warmup', { model: entry.name, backend, ms: entry.warmupMs });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.events.emit('model:warmup', { model: entry.name, backend, ms: this.clock.now() - started, error: message });
+    }
   }
 
   /** Runs a model, recovering from failures by the category's plan. */
@@ -278,6 +296,10 @@ export class CallExecutor {
       fetchModelBytes(selectVariant(entry.source, precision).source, {
         fetch: this.options.fetch,
         signal: this.lifetime,
+        onProgress: (progress) => {
+          for (const listener of entry.progressListeners) listener(progress);
+          this.events.emit('model:progress', { model: entry.name, ...progress });
+        },
       }),
     );
   }
@@ -425,6 +447,28 @@ export class CallExecutor {
     }
     return error.with({ attempts: Math.max(1, call.attempts) });
   }
+}
+
+/** Zeros shaped from the model's inputs; unknown and symbolic dimensions become 1. */
+function zeroFeeds(info: ModelInfo | undefined): Feeds {
+  const feeds: Record<string, Tensor> = {};
+  for (const input of info?.inputs ?? []) {
+    const dims = (input.shape ?? []).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+    const type = input.type ?? 'float32';
+    const size = dims.reduce((n, d) => n * d, 1);
+    const data = type === 'int64' ? new BigInt64Array(size) : type === 'int32' ? new Int32Array(size) : new Float32Array(size);
+    feeds[input.name] = new Tensor(type, data as Float32Array, dims);
+  }
+  return feeds;
+}
+
+/** Feeds as a call carries them: handles as they are, tensors as plain data. */
+export function toCallFeeds(feeds: Feeds): CallFeeds {
+  const out: CallFeeds = {};
+  for (const [name, feed] of Object.entries(feeds)) {
+    out[name] = feed instanceof TensorHandle ? feed : toWireTensor(feed);
+  }
+  return out;
 }
 
 /** Codes of connections the pool ended itself; the calls on them failed through no fault. */
