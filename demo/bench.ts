@@ -1,6 +1,7 @@
 import type { Tensor } from 'onnxruntime-common';
 import { createResourcePool } from '../src/index';
 import { catalogModel, demoInputs } from './models';
+import { loadWakeWord, wakeWordScore } from './wakeWordPipeline';
 
 /** One benchmark line: medians of interleaved rounds and their ratio. */
 export interface BenchRow {
@@ -18,9 +19,35 @@ export interface BenchRow {
   messageRatio: number;
 }
 
+/** Calls per second through one and through two connections. */
+export interface ThroughputRow {
+  model: string;
+  calls: number;
+  oneConnection: number;
+  twoConnections: number;
+  ratio: number;
+}
+
+/** A pipeline's time with every intermediate tensor copied to the page and with them kept. */
+export interface PipelineRow {
+  pipeline: string;
+  backend: string;
+  rounds: number;
+  copiedMs: number;
+  sharedMs: number;
+  ratio: number;
+}
+
+/** Everything the benchmark page measured. */
+export interface BenchReport {
+  overhead: BenchRow[];
+  throughput: ThroughputRow[];
+  pipelines: PipelineRow[];
+}
+
 declare global {
   interface Window {
-    webaccelBench?: Promise<BenchRow[]>;
+    webaccelBench?: Promise<BenchReport>;
   }
 }
 
@@ -28,18 +55,75 @@ const MODELS = ['ocr-cls', 'mel', 'embedding'];
 const ROUNDS = Number(new URLSearchParams(location.search).get('rounds') ?? 200);
 const WARMUP = 10;
 
+const THROUGHPUT_CALLS = Number(new URLSearchParams(location.search).get('calls') ?? 800);
+const THROUGHPUT_ROUNDS = 8;
+const PIPELINE_ROUNDS = Number(new URLSearchParams(location.search).get('pipelineRounds') ?? 10);
+
 window.webaccelBench = main();
 
-async function main(): Promise<BenchRow[]> {
+async function main(): Promise<BenchReport> {
   const inputs = await demoInputs();
-  const rows: BenchRow[] = [];
+  const report: BenchReport = { overhead: [], throughput: [], pipelines: [] };
+  const show = () => (document.querySelector('#out')!.textContent = JSON.stringify(report, null, 2));
   for (const id of MODELS) {
     const model = catalogModel(id);
-    rows.push(await compare(id, model.url, await model.feeds(inputs)));
-    document.querySelector('#out')!.textContent = JSON.stringify(rows, null, 2);
+    report.overhead.push(await compare(id, model.url, await model.feeds(inputs)));
+    show();
   }
+  report.throughput.push(await throughput('ocr-cls', await catalogModel('ocr-cls').feeds(inputs)));
+  show();
+  report.pipelines.push(await wakeWordPipeline(inputs.clip));
+  show();
   document.querySelector('#status')!.textContent = 'Done';
-  return rows;
+  return report;
+}
+
+/**
+ * Calls per second for bursts of concurrent calls through a pool of one connection and a pool
+ * of two, both alive at once and measured in alternating rounds; the medians are compared.
+ * Each connection takes two calls at a time, so that its next input is there when a run ends.
+ */
+async function throughput(id: string, feeds: Record<string, Tensor>): Promise<ThroughputRow> {
+  const model = catalogModel(id);
+  const pools = await Promise.all(
+    [1, 2].map(async (connections) => {
+      const pool = createResourcePool({ priority: ['wasm'], maxConnectionsPerBackend: connections, concurrencyPerConnection: 2 });
+      const handle = await pool.getModel({ type: model.type, name: id, source: model.url });
+      await pool.runConcurrent(Array.from({ length: 16 }, () => [handle, feeds] as const));
+      return { connections, pool, handle, rates: [] as number[] };
+    }),
+  );
+  const burst = Math.max(10, Math.round(THROUGHPUT_CALLS / THROUGHPUT_ROUNDS));
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+    for (const side of shuffle([...pools])) {
+      const start = performance.now();
+      const results = await side.pool.runConcurrent(Array.from({ length: burst }, () => [side.handle, feeds] as const));
+      if (results.some((r) => r.status === 'rejected')) throw new Error('a throughput call failed');
+      side.rates.push(burst / ((performance.now() - start) / 1000));
+    }
+  }
+  await Promise.all(pools.map((p) => p.pool.dispose()));
+  const [one, two] = pools.map((p) => median(p.rates)) as [number, number];
+  return { model: id, calls: burst * THROUGHPUT_ROUNDS, oneConnection: one, twoConnections: two, ratio: two / one };
+}
+
+/** The wake-word pipeline, copied and shared, alternating round by round. */
+async function wakeWordPipeline(clip: Float32Array): Promise<PipelineRow> {
+  const pool = createResourcePool({ priority: ['wasm'] });
+  const models = await loadWakeWord(pool);
+  await wakeWordScore(models, clip, true);
+  await wakeWordScore(models, clip, false);
+  const times = { copied: [] as number[], shared: [] as number[] };
+  for (let round = 0; round < PIPELINE_ROUNDS; round++) {
+    for (const share of shuffle([true, false])) {
+      const start = performance.now();
+      await wakeWordScore(models, clip, share);
+      (share ? times.shared : times.copied).push(performance.now() - start);
+    }
+  }
+  await pool.dispose();
+  const [copiedMs, sharedMs] = [median(times.copied), median(times.shared)];
+  return { pipeline: 'wake word', backend: 'wasm', rounds: PIPELINE_ROUNDS, copiedMs, sharedMs, ratio: sharedMs / copiedMs };
 }
 
 /**

@@ -46,25 +46,24 @@ export function melWindowsGraph(frames: number): Uint8Array {
 
 /**
  * embeddings [n,1,1,96] → w0 … w(m-1), each [1,16,96]: every run of 16 consecutive embeddings,
- * one output per window because the classifier takes one window at a time.
+ * one output per window because the classifier takes one window at a time. Each window is its
+ * own Gather: one Split with many outputs needs more storage buffers than WebGPU allows a shader.
  */
 export function classifierWindowsGraph(n: number): Uint8Array {
   const m = n - CLASSIFIER_WINDOW + 1;
-  const indices = Array.from({ length: m * CLASSIFIER_WINDOW }, (_, i) => Math.floor(i / CLASSIFIER_WINDOW) + (i % CLASSIFIER_WINDOW));
   const outputs = Array.from({ length: m }, (_, i) => `w${i}`);
+  const windowIndex = (i: number) => Array.from({ length: CLASSIFIER_WINDOW }, (_, j) => i + j);
   return encodeGraph({
     name: 'classifier-windows',
     inputs: [{ name: 'embeddings', dims: [n, 1, 1, EMBEDDING] }],
     outputs: outputs.map((name) => ({ name, dims: [1, CLASSIFIER_WINDOW, EMBEDDING] })),
     constants: [
       { name: 'flat_shape', dims: [2], values: [n, EMBEDDING] },
-      { name: 'window_index', dims: [m, CLASSIFIER_WINDOW], values: indices },
-      { name: 'ones', dims: [m], values: new Array<number>(m).fill(1) },
+      ...outputs.map((_, i) => ({ name: `index${i}`, dims: [1, CLASSIFIER_WINDOW], values: windowIndex(i) })),
     ],
     nodes: [
       { op: 'Reshape', inputs: ['embeddings', 'flat_shape'], outputs: ['flat'] },
-      { op: 'Gather', inputs: ['flat', 'window_index'], outputs: ['windows'], ints: { axis: 0 } },
-      { op: 'Split', inputs: ['windows', 'ones'], outputs, ints: { axis: 0 } },
+      ...outputs.map((name, i) => ({ op: 'Gather', inputs: ['flat', `index${i}`], outputs: [name], ints: { axis: 0 } })),
     ],
   });
 }

@@ -7,10 +7,11 @@ import { withDemoPage } from './openDemo.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 200);
 
-const rows = await withDemoPage(`/demo/bench.html?rounds=${rounds}`, async (page) => {
+const report = await withDemoPage(`/demo/bench.html?rounds=${rounds}`, async (page) => {
   await page.waitForFunction(() => window.webaccelBench !== undefined, undefined, { timeout: 60_000 });
   return page.evaluate(() => window.webaccelBench);
 });
+const rows = report.overhead;
 
 console.log(`wasm backend, one thread, ${rounds} interleaved rounds per model (medians)`);
 console.table(
@@ -21,5 +22,27 @@ console.table(
     'through the pool ms': r.poolMs.toFixed(2),
     'pool / session.run': `${r.ratio.toFixed(2)}×`,
     'pool / postMessage': `${r.messageRatio.toFixed(2)}×`,
+  })),
+);
+
+console.log(`\nthroughput: ${report.throughput[0]?.calls} calls through runConcurrent, in alternating bursts (median calls/s)`);
+console.table(
+  report.throughput.map((r) => ({
+    model: r.model,
+    'one connection (calls/s)': r.oneConnection.toFixed(1),
+    'two connections (calls/s)': r.twoConnections.toFixed(1),
+    'two / one': `${r.ratio.toFixed(2)}×`,
+  })),
+);
+
+console.log('\npipelines: every intermediate tensor copied to the page, or kept in the connection (medians)');
+console.table(
+  report.pipelines.map((r) => ({
+    pipeline: r.pipeline,
+    backend: r.backend,
+    rounds: r.rounds,
+    'copied ms': r.copiedMs.toFixed(1),
+    'kept ms': r.sharedMs.toFixed(1),
+    'kept / copied': `${r.ratio.toFixed(2)}×`,
   })),
 );

@@ -28,12 +28,21 @@ const rows = report.rows.map((r) => ({
   check: `${r.ok ? 'ok' : 'FAIL'}: ${r.summary}`,
 }));
 console.table(rows);
+console.table(
+  report.pipelines.map((p) => ({
+    pipeline: p.pipeline,
+    'ran on': p.backend,
+    ms: fmt(p.ms),
+    check: `${p.ok ? 'ok' : 'FAIL'}: ${p.summary}`,
+  })),
+);
 for (const failure of report.stats.capabilityFailures) {
   console.log(`detected and fell back: ${failure.message}`);
 }
 
-const failed = report.rows.filter((r) => !r.ok);
-console.log(`${report.rows.length - failed.length} passed, ${failed.length} failed`);
+const outcomes = [...report.rows, ...report.pipelines];
+const failed = outcomes.filter((r) => !r.ok);
+console.log(`${outcomes.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length === 0 ? 0 : 1);
 
 function fmt(ms) {

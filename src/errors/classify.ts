@@ -46,7 +46,7 @@ const RULES: readonly Rule[] = [
     scope: 'model',
   },
   {
-    test: /failed to find kernel|could not find an implementation|not implemented|unsupported (op|operator|data type)|is not supported by/i,
+    test: /failed to find kernel|could not find an implementation|not implemented|unsupported (op|operator|data type)|is not supported by|too many storage buffers/i,
     category: ErrorCategory.UNSUPPORTED_OPERATION,
     scope: 'model-on-backend',
   },

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createResourcePool, type PoolEvents } from '../../src/index';
-import { CATALOG } from '../../demo/models';
+import { createResourcePool, type PoolEvents, type TensorHandle } from '../../src/index';
+import { CATALOG, CLIP_URL, loadClip } from '../../demo/models';
+import { loadWakeWord, wakeWordScore } from '../../demo/wakeWordPipeline';
 import { directRun, expectSameOutputs, feedsFor } from './helpers';
 
 /** WebGPU (SwiftShader here) and WebAssembly round differently; outputs agree within this. */
@@ -85,5 +86,30 @@ describe('releasing WebGPU models', () => {
     } finally {
       await own.dispose();
     }
+  });
+});
+
+describe('tensors kept on the GPU', () => {
+  it('runs the wake-word pipeline with its intermediate tensors left in GPU buffers, scoring as on wasm', async () => {
+    const clip = await loadClip(CLIP_URL);
+    const models = await loadWakeWord(pool, ['webgpu']);
+    const kinds: string[] = [];
+    const { output } = await models.mel.run({ input: (await feedsFor('mel')).input! }, { keep: ['output'] });
+    kinds.push((output as TensorHandle).location);
+    (output as TensorHandle).release();
+
+    const before = pool.stats().tensors.reused;
+    const onGpu = await wakeWordScore(models, clip, true);
+
+    const reference = createResourcePool({ priority: ['wasm'] });
+    try {
+      const onCpu = await wakeWordScore(await loadWakeWord(reference), clip, true);
+      expect(Math.abs(onGpu - onCpu)).toBeLessThan(1e-2);
+    } finally {
+      await reference.dispose();
+    }
+    expect(kinds).toEqual(['gpu-buffer']);
+    expect(pool.stats().tensors.reused - before).toBe(16);
+    expect(models.mel.backend).toBe('webgpu');
   });
 });

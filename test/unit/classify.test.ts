@@ -11,6 +11,7 @@ const cases: [string, unknown, string, string][] = [
   ['a missing feed', new Error("input 'x' is missing in 'feeds'."), 'INVALID_INPUT', 'caller'],
   ['a missing kernel', new Error('Failed to find kernel for GridSample(16) (node:GridSample_0)'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
   ['no implementation', new Error('Could not find an implementation for ConvInteger(10) node with name'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
+  ['a shader beyond the WebGPU limits', new Error('failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: shader_helper.cc:354 numbers_storage_buffers_ <= limits_.maxStorageBuffersPerShaderStage was false. Too many storage buffers in shader. Current: 11, Max is 10'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
   ['a lost WebGPU device', new Error("Failed to execute 'mapAsync' on 'GPUBuffer': Device is lost"), 'BROWSER_CRASH', 'backend'],
   ['no backend', new Error('no available backend found. ERR: [webgpu] backend not found.'), 'BROWSER_CAPABILITY', 'environment'],
   ['WebNN refusing the platform', Object.assign(new Error('WebNN is not supported on this platform.'), { name: 'NotSupportedError' }), 'BROWSER_CAPABILITY', 'environment'],
