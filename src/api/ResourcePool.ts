@@ -1,7 +1,7 @@
 import type { Emitter } from 'mitt';
 import { createEmitter } from './createEmitter';
 import { raceCall } from '../util/raceCall';
-import { abortError } from '../connections/Connection';
+import { abortError, disposedError } from '../errors/cancellation';
 import type { HostFault } from '../connections/protocol';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
@@ -10,7 +10,8 @@ import { modelKey } from '../model/modelKey';
 import { selectVariant } from '../model/selectVariant';
 import { validateFeeds, validateKeep } from '../model/validateFeeds';
 import { TensorStore } from '../tensors/TensorStore';
-import { CallExecutor, toCallFeeds, type RecoveryCounters } from '../pool/CallExecutor';
+import { CallExecutor, type RecoveryCounters } from '../pool/CallExecutor';
+import { toCallFeeds } from '../pool/callFeeds';
 import { ConnectionPool } from '../pool/ConnectionPool';
 import type { PoolEvents } from './events';
 import { INTERNALS, type PoolInternals } from './internals';
@@ -211,10 +212,7 @@ export class ResourcePool implements ModelOwner {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const disposed = new AccelError('The pool was disposed', {
-      category: ErrorCategory.CANCELLED,
-      code: 'DISPOSED',
-    });
+    const disposed = disposedError();
     this.lifetime.abort(disposed);
     this.connections.closeAll(disposed);
     this.tensors.clear();
@@ -296,7 +294,7 @@ export class ResourcePool implements ModelOwner {
 
   private assertLive(): void {
     if (this.disposed) {
-      throw new AccelError('The pool was disposed', { category: ErrorCategory.CANCELLED, code: 'DISPOSED' });
+      throw disposedError();
     }
   }
 }

@@ -1,6 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { Backend, ConnectionKind, PassThroughSessionOptions } from '../api/types';
-import { AccelError, isAccelError } from '../errors/AccelError';
+import { AccelError } from '../errors/AccelError';
+import { abortError } from '../errors/cancellation';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { fromWireError } from '../errors/errorWire';
 import { EndOnce, raceCall } from '../util/raceCall';
@@ -236,19 +237,6 @@ export class Connection {
       onAbort: () => abortError(signal),
     });
   }
-}
-
-/**
- * The error a call ends with when its signal aborts: the reason itself when it is ours (the
- * pool's disposal), else a cancellation with the reason as cause.
- */
-export function abortError(signal: AbortSignal | undefined): AccelError {
-  if (isAccelError(signal?.reason)) return signal.reason;
-  return new AccelError('The call was cancelled by its AbortSignal', {
-    category: ErrorCategory.CANCELLED,
-    code: 'ABORTED',
-    cause: signal?.reason,
-  });
 }
 
 function hungError(connection: Connection, misses: number): AccelError {

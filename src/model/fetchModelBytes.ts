@@ -1,7 +1,7 @@
 import type { ModelBytesSource } from '../api/types';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
-import { abortError } from '../connections/Connection';
+import { abortError } from '../errors/cancellation';
 
 /** How far a download has come. */
 export interface LoadProgress {

@@ -4,11 +4,11 @@ import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
 import type { Backend, Feeds, KeptResults, Precision, RunOptions } from '../api/types';
 import type { Connection } from '../connections/Connection';
-import { abortError } from '../connections/Connection';
-import type { ModelInfo, WireFeeds, WireTensor } from '../connections/protocol';
+import { abortError } from '../errors/cancellation';
+import type { ModelInfo, WireFeeds } from '../connections/protocol';
 import { TensorHandle } from '../tensors/TensorHandle';
 import type { TensorStore } from '../tensors/TensorStore';
-import { fromWireTensors, toWireTensor, type TensorConstructor } from '../connections/tensorWire';
+import { fromWireTensors, type TensorConstructor } from '../connections/tensorWire';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory, type ErrorCategory as Category } from '../errors/ErrorCategory';
 import { classify, type ErrorPhase } from '../errors/classify';
@@ -17,6 +17,14 @@ import type { ModelEntry } from '../model/ModelEntry';
 import { selectVariant } from '../model/selectVariant';
 import type { Clock, Permit } from '../resilience/CircuitBreaker';
 import { RECOVERY_PLANS, backoffDelay, type RecoveryStrategy } from '../resilience/RecoveryPlan';
+import {
+  POOL_ENDINGS,
+  circuitOpenError,
+  deadlineError,
+  noBackendError,
+  releasedError,
+} from './callErrors';
+import { toCallFeeds, zeroFeeds, type CallFeeds } from './callFeeds';
 import { sleep } from '../util/sleep';
 import { raceCall } from '../util/raceCall';
 import type { ConnectionPool } from './ConnectionPool';
@@ -29,9 +37,6 @@ export interface RecoveryCounters {
   recoveryAttempts: Partial<Record<Category, number>>;
   errorCategories: Partial<Record<Category, number>>;
 }
-
-/** A call's feeds: data ready to cross, or handles of tensors kept in a connection. */
-export type CallFeeds = Record<string, WireTensor | TensorHandle>;
 
 /** Where one call stands: its target, its budget and what it has tried. */
 interface Call {
@@ -449,66 +454,3 @@ export class CallExecutor {
   }
 }
 
-/** Zeros shaped from the model's inputs; unknown and symbolic dimensions become 1. */
-function zeroFeeds(info: ModelInfo | undefined): Feeds {
-  const feeds: Record<string, Tensor> = {};
-  for (const input of info?.inputs ?? []) {
-    const dims = (input.shape ?? []).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-    const type = input.type ?? 'float32';
-    const size = dims.reduce((n, d) => n * d, 1);
-    const data = type === 'int64' ? new BigInt64Array(size) : type === 'int32' ? new Int32Array(size) : new Float32Array(size);
-    feeds[input.name] = new Tensor(type, data as Float32Array, dims);
-  }
-  return feeds;
-}
-
-/** Feeds as a call carries them: handles as they are, tensors as plain data. */
-export function toCallFeeds(feeds: Feeds): CallFeeds {
-  const out: CallFeeds = {};
-  for (const [name, feed] of Object.entries(feeds)) {
-    out[name] = feed instanceof TensorHandle ? feed : toWireTensor(feed);
-  }
-  return out;
-}
-
-/** Codes of connections the pool ended itself; the calls on them failed through no fault. */
-const POOL_ENDINGS: readonly string[] = ['RESTARTED', 'RECYCLED', 'DRAINED'];
-
-function releasedError(entry: ModelEntry): AccelError {
-  return new AccelError(`Model ${entry.name} was released; ask for it again with getModel()`, {
-    category: ErrorCategory.INVALID_INPUT,
-    code: 'MODEL_RELEASED',
-  });
-}
-
-function circuitOpenError(backend: Backend, retryAfterMs: number): AccelError {
-  const wait = Number.isFinite(retryAfterMs) ? `; retry in ${Math.ceil(retryAfterMs)} ms` : '';
-  return new AccelError(`Every ${backend} connection's circuit is open${wait}`, {
-    category: ErrorCategory.CONNECTION,
-    code: 'CIRCUIT_OPEN',
-    backend,
-    retryAfterMs,
-  });
-}
-
-/** The call's own deadline passed; it is the caller's time, so it counts against no one. */
-function deadlineError(call: Call, cause?: AccelError): AccelError {
-  return new AccelError(`${call.entry.name} did not finish before its deadline`, {
-    category: ErrorCategory.TIMEOUT,
-    code: 'DEADLINE_EXCEEDED',
-    scope: 'caller',
-    attempts: Math.max(1, call.attempts),
-    cause,
-  });
-}
-
-function noBackendError(entry: ModelEntry, last: AccelError | undefined): AccelError {
-  const reasons = entry.fallbacks.map((f) => `${f.backend}: ${f.message}`).join('; ');
-  return new AccelError(`No backend could run ${entry.name} (${reasons})`, {
-    category: last?.category ?? ErrorCategory.BROWSER_CAPABILITY,
-    code: 'NO_BACKEND',
-    scope: 'model',
-    attempts: entry.priority.length,
-    cause: last,
-  });
-}

@@ -2,7 +2,8 @@ import type { Emitter } from 'mitt';
 import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
 import type { Backend, BackendFailure } from '../api/types';
-import { Connection, abortError, hostEventError } from '../connections/Connection';
+import { Connection, hostEventError } from '../connections/Connection';
+import { abortError, disposedError } from '../errors/cancellation';
 import type { HostEvent } from '../connections/hostEvents';
 import type { HostCapabilities } from '../connections/protocol';
 import { WorkerTransport } from '../connections/WorkerTransport';
@@ -293,8 +294,4 @@ function capabilityError(failure: BackendFailure): AccelError {
     code: 'BACKEND_UNAVAILABLE',
     backend: failure.backend,
   });
-}
-
-function disposedError(): AccelError {
-  return new AccelError('The pool was disposed', { category: ErrorCategory.CANCELLED, code: 'DISPOSED' });
 }

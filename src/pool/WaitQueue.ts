@@ -1,6 +1,6 @@
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
-import { abortError } from '../connections/Connection';
+import { abortError } from '../errors/cancellation';
 import { MAX_TIMER_MS } from '../util/raceCall';
 
 interface Waiter {

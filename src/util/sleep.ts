@@ -1,4 +1,4 @@
-import { abortError } from '../connections/Connection';
+import { abortError } from '../errors/cancellation';
 import { MAX_TIMER_MS } from './raceCall';
 
 /** Waits `ms`, or rejects as cancelled when the signal aborts first. */
