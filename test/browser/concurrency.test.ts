@@ -164,3 +164,36 @@ describe('connection lifecycle', () => {
     expectGolden(await cls!.handle.run(cls!.feeds), await cls!.handle.run(cls!.feeds));
   });
 });
+
+describe('low-memory mode', () => {
+  it('keeps one connection per backend, picks the smallest variant and ends idle connections with their models', async () => {
+    pool = createResourcePool({ priority: ['wasm'], lowMemory: true, idleTimeoutMs: 300 });
+    const cls = catalogModel('ocr-cls');
+    const handle = await pool.getModel({ type: 'vision', name: cls.id, source: { fp32: '/no/such/fp32.onnx', q8: cls.url } });
+    const feeds = await feedsFor('ocr-cls');
+
+    const results = await pool.runConcurrent([1, 2, 3, 4].map(() => [handle, feeds] as const));
+
+    expect(handle.precision).toBe('q8');
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(pool.stats().connections.map((c) => c.id)).toEqual(['worker-wasm-1']);
+    await delay(800);
+    expect(pool.stats().connections.map((c) => c.state)).toEqual(['closed']);
+    expectGolden(await handle.run(feeds), (results[0] as { value: Record<string, Tensor> }).value);
+  });
+});
+
+describe('recycling by memory', () => {
+  it('replaces a connection whose WebAssembly memory passed the threshold, once its calls finish', async () => {
+    pool = createResourcePool({ priority: ['wasm'], maxConnectionsPerBackend: 1, recycleAboveMemoryMb: 1, heartbeatIntervalMs: 50 });
+    const [cls] = await twoModels(pool);
+    const closes: string[] = [];
+    pool.events.on('connection:close', (e) => closes.push(e.code));
+    await delay(200);
+
+    expectGolden(await cls!.handle.run(cls!.feeds), await cls!.handle.run(cls!.feeds));
+
+    expect(closes[0]).toBe('RECYCLED');
+    expect(slotOf(pool).incarnations).toBeGreaterThanOrEqual(2);
+  });
+});
