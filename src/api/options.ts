@@ -1,11 +1,12 @@
 import type { Backend } from './types';
 import {
+  CircuitBreaker,
   DEFAULT_BREAKER_OPTIONS,
   systemClock,
   type CircuitBreakerOptions,
   type Clock,
 } from '../resilience/CircuitBreaker';
-import type { HealthScoreOptions } from '../resilience/HealthScore';
+import { DEFAULT_HEALTH_OPTIONS, HealthScore, type HealthScoreOptions } from '../resilience/HealthScore';
 
 /** How a failed call is tried again. */
 export interface RetryOptions {
@@ -188,7 +189,10 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createResourcePool(options): options must be an object, got ${String(options)}`);
   }
-  rejectUnknownKeys(options);
+  rejectUnknownKeys(options, KNOWN_OPTIONS, 'createResourcePool');
+  rejectUnknownKeys(options.retry ?? {}, Object.keys(DEFAULT_POOL_OPTIONS.retry), 'options.retry');
+  rejectUnknownKeys(options.breaker ?? {}, Object.keys(DEFAULT_BREAKER_OPTIONS), 'options.breaker');
+  rejectUnknownKeys(options.health ?? {}, Object.keys(DEFAULT_HEALTH_OPTIONS), 'options.health');
   const given = stripUndefined(options);
   const resolved: ResolvedPoolOptions = {
     ...DEFAULT_POOL_OPTIONS,
@@ -202,10 +206,50 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   };
   validatePriority(resolved.priority, 'options.priority');
   for (const key of POSITIVE_NUMBERS) requirePositive(resolved[key], `options.${key}`);
-  requirePositive(resolved.retry.maxAttempts, 'options.retry.maxAttempts');
+  for (const key of COUNTS) requireCount(resolved[key], `options.${key}`);
+  requireCount(resolved.retry.maxAttempts, 'options.retry.maxAttempts');
   requirePositive(resolved.retry.maxDelayMs, 'options.retry.maxDelayMs');
-  requirePositive(resolved.retry.baseDelayMs + 1, 'options.retry.baseDelayMs (0 or more)');
+  if (!(resolved.retry.baseDelayMs >= 0)) {
+    throw new RangeError(`options.retry.baseDelayMs must be 0 or more, got ${String(resolved.retry.baseDelayMs)}`);
+  }
+  checkTypes(resolved);
+  // Built once here so that their own checks name a bad value now, not at the first call.
+  new CircuitBreaker(resolved.breaker);
+  new HealthScore(resolved.health);
   return resolved;
+}
+
+/** Counts that must be whole numbers (Infinity allowed where it means "never"). */
+const COUNTS = [
+  'heartbeatMaxMisses',
+  'numThreads',
+  'maxConnectionsPerBackend',
+  'concurrencyPerConnection',
+  'maxQueueLength',
+  'recycleAfterRuns',
+] as const;
+
+function requireCount(value: number, name: string): void {
+  if (!Number.isInteger(value) && value !== Infinity) {
+    throw new RangeError(`${name} must be a whole number, got ${String(value)}`);
+  }
+}
+
+function checkTypes(resolved: ResolvedPoolOptions): void {
+  for (const key of ['lowMemory', 'faultInjection'] as const) {
+    if (typeof resolved[key] !== 'boolean') {
+      throw new TypeError(`options.${key} must be true or false, got ${JSON.stringify(resolved[key])}`);
+    }
+  }
+  if (typeof resolved.fetch !== 'function') throw new TypeError('options.fetch must be a function');
+  if (typeof resolved.clock?.now !== 'function') throw new TypeError('options.clock must have now()');
+  if (resolved.wasmPaths !== undefined && typeof resolved.wasmPaths !== 'string') {
+    throw new TypeError('options.wasmPaths must be a URL prefix string');
+  }
+  const url = resolved.hostWorkerUrl;
+  if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+    throw new TypeError('options.hostWorkerUrl must be a string or a URL');
+  }
 }
 
 const POSITIVE_NUMBERS = [
@@ -255,12 +299,13 @@ const KNOWN_OPTIONS: readonly string[] = [
 ];
 
 /** A misspelt option would otherwise be ignored without a word. */
-function rejectUnknownKeys(options: object): void {
+function rejectUnknownKeys(options: object, known: readonly string[], where: string): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where} must be an object`);
   for (const key of Object.keys(options)) {
-    if (KNOWN_OPTIONS.includes(key)) continue;
-    const near = KNOWN_OPTIONS.find((known) => known.toLowerCase().startsWith(key.toLowerCase().slice(0, 6)));
+    if (known.includes(key)) continue;
+    const near = known.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 6)));
     const hint = near === undefined ? '' : `; did you mean ${near}?`;
-    throw new TypeError(`createResourcePool: unknown option ${JSON.stringify(key)}${hint}`);
+    throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
   }
 }
 

@@ -29,7 +29,9 @@ export function healthOf(pool: ConnectionPool, counters: RecoveryCounters): Pool
   const slots = pool.allSlots();
   const connections: Record<string, ConnectionHealth> = {};
   for (const slot of slots) connections[slot.id] = slotHealth(slot);
-  const scores = Object.values(connections).map((c) => c.healthScore);
+  // A backend missing from this browser is no connection at all; it does not lift the average.
+  const usable = slots.filter((slot) => pool.missingReason(slot.backend) === undefined);
+  const scores = usable.map((slot) => slot.health.score());
   const states = Object.values(connections).map((c) => c.circuitState);
   return {
     overallHealthScore: scores.length === 0 ? 100 : round(scores.reduce((a, b) => a + b, 0) / scores.length),

@@ -3,6 +3,7 @@ import type { Connection } from '../connections/Connection';
 import type { KeptTensorInfo, KeptTensorRef, WireTensor } from '../connections/protocol';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
+import { disposedError } from '../errors/cancellation';
 import type { Clock } from '../resilience/CircuitBreaker';
 import { TensorHandle, type TensorOwner } from './TensorHandle';
 
@@ -37,6 +38,7 @@ interface Residence {
 export class TensorStore implements TensorOwner {
   private readonly homes = new Map<TensorHandle, Residence>();
   private counters = { reused: 0, moved: 0, spilled: 0 };
+  private disposed = false;
 
   constructor(
     private readonly budgetBytes: number,
@@ -70,9 +72,10 @@ export class TensorStore implements TensorOwner {
     return this.copyOf(handle, home);
   }
 
+  /** A fresh copy each time: the kept data must not change when a caller writes to a read. */
   async read(handle: TensorHandle): Promise<Tensor> {
     const wire = await this.copyOf(handle, this.homeOf(handle));
-    return new Tensor(wire.type, wire.data as Float32Array, wire.dims);
+    return new Tensor(wire.type, (wire.data as Float32Array).slice(), wire.dims);
   }
 
   release(handle: TensorHandle): void {
@@ -85,6 +88,7 @@ export class TensorStore implements TensorOwner {
 
   /** Forgets every handle: the pool is gone, and its connections with it. */
   clear(): void {
+    this.disposed = true;
     for (const handle of this.homes.keys()) handle.refs = 0;
     this.homes.clear();
   }
@@ -100,6 +104,7 @@ export class TensorStore implements TensorOwner {
 
   private homeOf(handle: TensorHandle): Residence {
     const home = this.homes.get(handle);
+    if (this.disposed) throw disposedError();
     if (home === undefined) {
       throw new AccelError('This tensor handle was released; keep it again with run(feeds, { keep })', {
         category: ErrorCategory.INVALID_INPUT,

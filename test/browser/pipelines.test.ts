@@ -73,6 +73,9 @@ describe('tensor handles', () => {
     expect([...kept.dims]).toEqual([...copied.output!.dims]);
     expect(pool.stats().tensors).toMatchObject({ handles: 1, bytesKept: kept.byteLength });
     expectGolden({ output: await kept.read() }, copied);
+    const first = await kept.read();
+    (first.data as Float32Array).fill(0);
+    expectGolden({ output: await kept.read() }, copied);
     kept.release();
     expect(pool.stats().tensors).toMatchObject({ handles: 0, bytesKept: 0 });
     expect((await rejectsWith(kept.read())).category).toBe('INVALID_INPUT');
@@ -110,6 +113,16 @@ describe('tensor handles', () => {
     expect(tensors.spilled).toBe(2);
     expect(tensors.bytesKept).toBeLessThanOrEqual(tensors.budgetBytes);
     for (const kept of handles) expectGolden({ output: await kept.read() }, copied);
+  });
+
+  it('rejects reading a handle once the pool is disposed, as every later call does', async () => {
+    pool = createResourcePool({ priority: ['wasm'] });
+    const { handle, feeds } = await melHandle(pool);
+    const kept = (await handle.run(feeds, { keep: ['output'] })).output as TensorHandle;
+
+    await pool.dispose();
+
+    expect((await rejectsWith(kept.read())).code).toBe('DISPOSED');
   });
 
   it('refuses a released handle as a feed, and keep names that are not outputs', async () => {

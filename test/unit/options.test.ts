@@ -22,6 +22,14 @@ describe('pool options', () => {
     [{ runTimeoutMs: 0 }, /runTimeoutMs must be a number above 0, got 0/],
     [{ heartbeatIntervalMs: Number.NaN }, /heartbeatIntervalMs/],
     [{ runTimeout: 100 }, /unknown option "runTimeout"; did you mean runTimeoutMs\?/],
+    [{ retry: { maxAttempt: 2 } }, /options.retry: unknown option "maxAttempt"; did you mean maxAttempts\?/],
+    [{ breaker: { failureTreshold: 2 } }, /options.breaker: unknown option "failureTreshold"/],
+    [{ breaker: { failureThreshold: -1 } }, /failureThreshold/],
+    [{ health: { windowMs: -5 } }, /windowMs/],
+    [{ maxConnectionsPerBackend: 2.5 }, /maxConnectionsPerBackend must be a whole number/],
+    [{ retry: { baseDelayMs: -0.5 } }, /baseDelayMs must be 0 or more/],
+    [{ lowMemory: 'yes' }, /lowMemory must be true or false/],
+    [{ fetch: 42 }, /fetch must be a function/],
   ])('rejects %o naming the option', (options, message) => {
     expect(() => resolvePoolOptions(options as never)).toThrow(message);
   });
