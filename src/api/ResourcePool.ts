@@ -79,7 +79,7 @@ export class ResourcePool implements ModelOwner {
     const variant = callerError(() =>
       selectVariant(options.source, options.preferences?.precision, this.options.lowMemory),
     );
-    const key = modelKey(options.name, variant.source, variant.precision, priority);
+    const key = modelKey(options.name, variant.source, variant.precision, priority, options.sha256);
     const existing = this.models.get(key);
     if (existing !== undefined) {
       existing.references += 1;
@@ -96,6 +96,7 @@ export class ResourcePool implements ModelOwner {
       priority,
       options.preferences?.sessionOptions,
       options.preferences?.warmup ?? false,
+      options.sha256,
     );
     this.models.set(key, entry);
     const handle = this.executor.load(entry).then(() => {

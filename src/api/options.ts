@@ -109,6 +109,16 @@ export interface PoolOptions {
    */
   recycleAboveMemoryMb?: number;
   /**
+   * The largest model the pool downloads; a download stops as soon as it passes this.
+   * @defaultValue 2048
+   */
+  maxModelMb?: number;
+  /**
+   * Whether `data:` URLs may be model sources.
+   * @defaultValue false
+   */
+  allowDataUrls?: boolean;
+  /**
    * Memory that tensors kept with `run(feeds, { keep })` may hold inside connections; past it
    * the least recently used are copied to the page and freed there.
    * @defaultValue 512
@@ -175,6 +185,8 @@ export const DEFAULT_POOL_OPTIONS: Readonly<
   recycleAfterRuns: Infinity,
   recycleAboveMemoryMb: 2048,
   maxMemoryMb: 512,
+  maxModelMb: 2048,
+  allowDataUrls: false,
   lowMemory: false,
   breaker: DEFAULT_BREAKER_OPTIONS,
   health: Object.freeze({}),
@@ -236,7 +248,7 @@ function requireCount(value: number, name: string): void {
 }
 
 function checkTypes(resolved: ResolvedPoolOptions): void {
-  for (const key of ['lowMemory', 'faultInjection'] as const) {
+  for (const key of ['lowMemory', 'faultInjection', 'allowDataUrls'] as const) {
     if (typeof resolved[key] !== 'boolean') {
       throw new TypeError(`options.${key} must be true or false, got ${JSON.stringify(resolved[key])}`);
     }
@@ -267,6 +279,7 @@ const POSITIVE_NUMBERS = [
   'recycleAfterRuns',
   'recycleAboveMemoryMb',
   'maxMemoryMb',
+  'maxModelMb',
 ] as const;
 
 /** Two to four connections per backend by the cores the browser reports; one when memory is low. */

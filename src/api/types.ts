@@ -57,6 +57,11 @@ export interface GetModelOptions {
   source: ModelSource;
   preferences?: ModelPreferences;
   signal?: AbortSignal;
+  /**
+   * The expected SHA-256 of the model's bytes (hex), or one per precision variant. Checked before
+   * onnxruntime-web sees a byte; a mismatch is `INTEGRITY_MISMATCH` and nothing is cached.
+   */
+  sha256?: string | Partial<Record<Precision, string>>;
   /** Follows the download of the model's bytes. */
   onProgress?: (progress: { loaded: number; total: number | undefined }) => void;
 }

@@ -22,6 +22,10 @@ export function checkGetModelOptions(options: GetModelOptions): void {
         `getModel: source must be a URL, bytes, or a map of precision variants, got ${describe(options.source)}`,
       );
     }
+    const { sha256 } = options;
+    if (sha256 !== undefined && typeof sha256 !== 'string' && (typeof sha256 !== 'object' || sha256 === null)) {
+      throw new TypeError('getModel: sha256 must be a hex string or a map of them by precision');
+    }
     const priority = options.preferences?.priority;
     if (priority !== undefined) validatePriority(priority, 'getModel: preferences.priority');
   });

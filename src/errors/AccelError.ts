@@ -27,6 +27,8 @@ export type AccelErrorCode =
   | 'DRAINED'
   | 'TENSOR_LOST'
   | 'INVALID_OPTIONS'
+  | 'URL_REFUSED'
+  | 'MODEL_TOO_LARGE'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

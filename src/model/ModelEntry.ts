@@ -49,7 +49,15 @@ export class ModelEntry {
     readonly sessionOptions: PassThroughSessionOptions | undefined,
     /** Run once at load with these feeds (or zeros, for `true`) to compile shaders early. */
     readonly warmup: boolean | Feeds = false,
+    /** Expected SHA-256 of the bytes, or one per variant. */
+    readonly sha256: string | Partial<Record<Precision, string>> | undefined = undefined,
   ) {}
+
+  /** The expected SHA-256 of a variant's bytes, when one was given. */
+  sha256Of(precision: Precision | undefined): string | undefined {
+    if (typeof this.sha256 === 'string' || this.sha256 === undefined) return this.sha256;
+    return precision === undefined ? undefined : this.sha256[precision];
+  }
 
   get released(): boolean {
     return this.references <= 0;

@@ -2,6 +2,8 @@ import type { ModelBytesSource } from '../api/types';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { abortError } from '../errors/cancellation';
+import { checkModelUrl, type UrlPolicy } from './checkModelUrl';
+import { verifySha256 } from './verifySha256';
 
 /** How far a download has come. */
 export interface LoadProgress {
@@ -15,6 +17,11 @@ export interface FetchModelOptions {
   fetch: typeof fetch;
   signal?: AbortSignal;
   onProgress?: (progress: LoadProgress) => void;
+  /** The most bytes a model may have; the download stops as soon as it passes it. */
+  maxBytes: number;
+  /** The expected SHA-256 of the bytes, hex. */
+  sha256?: string;
+  policy: UrlPolicy;
 }
 
 /**
@@ -24,7 +31,16 @@ export interface FetchModelOptions {
  */
 export async function fetchModelBytes(
   source: ModelBytesSource,
-  { fetch, signal, onProgress }: FetchModelOptions,
+  options: FetchModelOptions,
+): Promise<Uint8Array> {
+  const bytes = await download(source, options);
+  if (options.sha256 !== undefined) await verifySha256(bytes, options.sha256, describeSource(source));
+  return bytes;
+}
+
+async function download(
+  source: ModelBytesSource,
+  { fetch, signal, onProgress, maxBytes, policy }: FetchModelOptions,
 ): Promise<Uint8Array> {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const bytes = source instanceof ArrayBuffer ? new Uint8Array(source.slice(0)) : new Uint8Array(source).slice();
@@ -33,6 +49,7 @@ export async function fetchModelBytes(
   }
 
   const url = new URL(String(source), globalThis.location?.href);
+  checkModelUrl(url, policy);
   let response: Response;
   try {
     response = await fetch(url, { signal });
@@ -54,7 +71,7 @@ export async function fetchModelBytes(
     });
   }
   try {
-    return checked(await readBody(response, onProgress), url.href);
+    return checked(await readBody(response, maxBytes, onProgress), url.href);
   } catch (error) {
     if (signal?.aborted === true) throw abortError(signal);
     if (error instanceof AccelError) throw error;
@@ -68,9 +85,14 @@ export async function fetchModelBytes(
 }
 
 /** Reads a response's body chunk by chunk, reporting progress as it comes. */
-async function readBody(response: Response, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
+async function readBody(
+  response: Response,
+  maxBytes: number,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<Uint8Array> {
   const length = Number(response.headers.get('content-length'));
   const total = Number.isFinite(length) && length > 0 ? length : undefined;
+  if (total !== undefined && total > maxBytes) throw tooLarge(total, maxBytes, response.url);
   if (response.body === null) return new Uint8Array(await response.arrayBuffer());
 
   const reader = response.body.getReader();
@@ -79,8 +101,13 @@ async function readBody(response: Response, onProgress?: (p: LoadProgress) => vo
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
     loaded += value.byteLength;
+    if (loaded > maxBytes) {
+      // A server that lies about its length, or sends none, is cut off here, not at the end.
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(loaded, maxBytes, response.url);
+    }
+    chunks.push(value);
     onProgress?.({ loaded, total });
   }
   const bytes = new Uint8Array(loaded);
@@ -90,6 +117,17 @@ async function readBody(response: Response, onProgress?: (p: LoadProgress) => vo
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+function tooLarge(bytes: number, maxBytes: number, url: string): AccelError {
+  return new AccelError(
+    `The model from ${url} is over the ${(maxBytes / 2 ** 20).toFixed(1)} MiB limit (${bytes} bytes and counting); raise options.maxModelMb to allow it`,
+    { category: ErrorCategory.RESOURCE, code: 'MODEL_TOO_LARGE', scope: 'model', retryable: false },
+  );
+}
+
+function describeSource(source: ModelBytesSource): string {
+  return typeof source === 'string' || source instanceof URL ? String(source) : 'bytes';
 }
 
 /** Refuses bytes that cannot be a model, before any connection sees them. */

@@ -4,16 +4,17 @@ const byteSourceIds = new WeakMap<object, number>();
 let nextByteSourceId = 0;
 
 /**
- * Identifies a model in the pool: the same name, source, precision and priority give the same
- * key. Given bytes are identified by their object, URLs by their absolute form.
+ * Identifies a model in the pool: the same name, source, precision, priority and expected hash
+ * give the same key. Given bytes are identified by their object, URLs by their absolute form.
  */
 export function modelKey(
   name: string,
   source: ModelBytesSource,
   precision: Precision | undefined,
   priority: readonly Backend[],
+  sha256?: unknown,
 ): string {
-  return JSON.stringify([name, sourceId(source), precision ?? null, priority]);
+  return JSON.stringify([name, sourceId(source), precision ?? null, priority, sha256 ?? null]);
 }
 
 function sourceId(source: ModelBytesSource): string {

@@ -301,6 +301,9 @@ export class CallExecutor {
       fetchModelBytes(selectVariant(entry.source, precision).source, {
         fetch: this.options.fetch,
         signal: this.lifetime,
+        maxBytes: this.options.maxModelMb * 2 ** 20,
+        sha256: entry.sha256Of(precision),
+        policy: { allowDataUrls: this.options.allowDataUrls },
         onProgress: (progress) => {
           for (const listener of entry.progressListeners) listener(progress);
           this.events.emit('model:progress', { model: entry.name, ...progress });
