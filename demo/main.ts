@@ -1,4 +1,4 @@
-import { createResourcePool, isAccelError, type Backend } from '../src/index';
+import { createResourcePool, isAccelError, type Backend, type ConnectionKind } from '../src/index';
 import { CATALOG, OTHER_CLIP_URL, TEXT, demoInputs, loadClip, type CatalogModel, type DemoInputs } from './models';
 import { characterAccuracy, loadOcr, readText } from './ocrPipeline';
 import { loadWakeWord, wakeWordScore } from './wakeWordPipeline';
@@ -37,13 +37,18 @@ async function main(): Promise<DemoReport> {
   const pool = createResourcePool();
   const rows: DemoRow[] = [];
 
-  const jobs: [CatalogModel, readonly Backend[]][] = [
-    ...BACKEND_ORDERS.flatMap((order) => CATALOG.map((m): [CatalogModel, readonly Backend[]] => [m, order])),
-    [CATALOG[0]!, FALLBACK_ORDER],
+  const jobs: [CatalogModel, readonly Backend[], ConnectionKind][] = [
+    ...BACKEND_ORDERS.flatMap((order) =>
+      CATALOG.map((m): [CatalogModel, readonly Backend[], ConnectionKind] => [m, order, 'worker']),
+    ),
+    [CATALOG[0]!, FALLBACK_ORDER, 'worker'],
+    [CATALOG[1]!, ['wasm'], 'iframe'],
   ];
-  for (const [model, priority] of jobs) {
-    setStatus(`Running ${model.title} on ${priority.join(' → ')}…`);
-    const row = await runDemoModel(pool, model, priority, inputs).catch((error: unknown) => failedRow(model, priority, error));
+  for (const [model, priority, kind] of jobs) {
+    setStatus(`Running ${model.title} on ${priority.join(' → ')} in a ${kind}…`);
+    const row = await runDemoModel(pool, model, priority, inputs, kind).catch((error: unknown) =>
+      failedRow(model, priority, error),
+    );
     rows.push(row);
     appendRow(row);
   }

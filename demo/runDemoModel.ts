@@ -1,4 +1,4 @@
-import type { Backend, ResourcePool } from '../src/index';
+import type { Backend, ConnectionKind, ResourcePool } from '../src/index';
 import type { CatalogModel, DemoInputs } from './models';
 
 /** One line of the demo's table. */
@@ -25,9 +25,15 @@ export async function runDemoModel(
   model: CatalogModel,
   priority: readonly Backend[],
   inputs: DemoInputs,
+  connectionKind: ConnectionKind = 'worker',
 ): Promise<DemoRow> {
   const loadStart = performance.now();
-  const handle = await pool.getModel({ type: model.type, name: model.id, source: model.url, preferences: { priority } });
+  const handle = await pool.getModel({
+    type: model.type,
+    name: model.id,
+    source: model.url,
+    preferences: { priority, connectionKind },
+  });
   const loadMs = performance.now() - loadStart;
   const feeds = await model.feeds(inputs);
 
@@ -46,7 +52,7 @@ export async function runDemoModel(
 
   return {
     model: model.id,
-    requested: priority.join(' → '),
+    requested: `${priority.join(' → ')}${connectionKind === 'iframe' ? ' (iframe)' : ''}`,
     backend: handle.backend,
     loadMs,
     firstRunMs,

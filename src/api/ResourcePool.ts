@@ -79,7 +79,8 @@ export class ResourcePool implements ModelOwner {
     const variant = callerError(() =>
       selectVariant(options.source, options.preferences?.precision, this.options.lowMemory),
     );
-    const key = modelKey(options.name, variant.source, variant.precision, priority, options.sha256);
+    const kind = options.preferences?.connectionKind ?? this.options.connectionKind;
+    const key = modelKey(options.name, variant.source, variant.precision, priority, [options.sha256, kind]);
     const existing = this.models.get(key);
     if (existing !== undefined) {
       existing.references += 1;
@@ -97,6 +98,7 @@ export class ResourcePool implements ModelOwner {
       options.preferences?.sessionOptions,
       options.preferences?.warmup ?? false,
       options.sha256,
+      kind,
     );
     this.models.set(key, entry);
     const handle = this.executor.load(entry).then(() => {

@@ -1,4 +1,4 @@
-import type { Backend } from './types';
+import type { Backend, ConnectionKind } from './types';
 import {
   CircuitBreaker,
   DEFAULT_BREAKER_OPTIONS,
@@ -142,6 +142,16 @@ export interface PoolOptions {
    */
   hostWorkerUrl?: string | URL;
   /**
+   * Where the sandboxed iframe host page is served; serve it from another site (for example
+   * `127.0.0.1` beside `localhost`) so that Chromium gives it a process of its own.
+   */
+  hostIframeUrl?: string | URL;
+  /**
+   * The kind of connection models run in unless their preferences say otherwise.
+   * @defaultValue 'worker'
+   */
+  connectionKind?: ConnectionKind;
+  /**
    * The clock breakers, health windows and deadlines read.
    * @defaultValue `Date.now`
    */
@@ -160,9 +170,9 @@ export interface PoolOptions {
 
 /** {@link PoolOptions} with every default filled in. */
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'retry' | 'breaker'>
+  Omit<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'hostIframeUrl' | 'retry' | 'breaker'>
 > &
-  Pick<PoolOptions, 'wasmPaths' | 'hostWorkerUrl'> & {
+  Pick<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'hostIframeUrl'> & {
     retry: Required<RetryOptions>;
     breaker: Required<CircuitBreakerOptions>;
   };
@@ -187,6 +197,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<
   maxMemoryMb: 512,
   maxModelMb: 2048,
   allowDataUrls: false,
+  connectionKind: 'worker',
   lowMemory: false,
   breaker: DEFAULT_BREAKER_OPTIONS,
   health: Object.freeze({}),
@@ -258,9 +269,14 @@ function checkTypes(resolved: ResolvedPoolOptions): void {
   if (resolved.wasmPaths !== undefined && typeof resolved.wasmPaths !== 'string') {
     throw new TypeError('options.wasmPaths must be a URL prefix string');
   }
-  const url = resolved.hostWorkerUrl;
-  if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
-    throw new TypeError('options.hostWorkerUrl must be a string or a URL');
+  for (const key of ['hostWorkerUrl', 'hostIframeUrl'] as const) {
+    const url = resolved[key];
+    if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+      throw new TypeError(`options.${key} must be a string or a URL`);
+    }
+  }
+  if (resolved.connectionKind !== 'worker' && resolved.connectionKind !== 'iframe') {
+    throw new RangeError(`options.connectionKind must be 'worker' or 'iframe', got ${JSON.stringify(resolved.connectionKind)}`);
   }
 }
 
@@ -309,6 +325,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'maxConnectionsPerBackend',
   'wasmPaths',
   'hostWorkerUrl',
+  'hostIframeUrl',
 ];
 
 /** A misspelt option would otherwise be ignored without a word. */

@@ -41,6 +41,12 @@ export interface ModelPreferences {
   /** Options handed to onnxruntime-web's `InferenceSession.create`. */
   sessionOptions?: PassThroughSessionOptions;
   /**
+   * The kind of connection to run in: a dedicated worker, or a sandboxed iframe (isolated from
+   * the page; in its own process when served from another site).
+   * @defaultValue the pool's `connectionKind`
+   */
+  connectionKind?: ConnectionKind;
+  /**
    * Runs the model once as it loads, so that the first real call does not pay for compiling
    * shaders: with these feeds, or with zeros shaped from the model's inputs (`true`; unknown
    * dimensions become 1). A warm-up that fails is reported and does not fail the load.

@@ -1,5 +1,6 @@
 import type { Endpoint } from 'comlink';
 import { isHostEvent } from './hostEvents';
+import { isReady } from './handshake';
 
 /** Why an incoming message was dropped. */
 export type DropReason = 'not-an-object' | 'unknown-id' | 'bad-type' | 'forbidden-key';
@@ -32,6 +33,11 @@ export class GuardedEndpoint implements Endpoint {
     return Object.values(this.dropped).reduce((sum, n) => sum + n, 0);
   }
 
+  /** Starts a MessagePort endpoint; comlink calls it before it sends. */
+  start(): void {
+    (this.inner as { start?: () => void }).start?.();
+  }
+
   postMessage(message: unknown, transfer?: Transferable[]): void {
     const id = (message as { id?: unknown } | null)?.id;
     if (typeof id === 'string') this.awaiting.add(id);
@@ -59,7 +65,7 @@ export class GuardedEndpoint implements Endpoint {
   }
 
   private admit(data: unknown): boolean {
-    if (isHostEvent(data)) return false;
+    if (isHostEvent(data) || isReady(data)) return false;
     const reason = this.rejection(data);
     if (reason === undefined) {
       this.awaiting.delete((data as { id: string }).id);

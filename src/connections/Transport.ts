@@ -17,8 +17,8 @@ export interface TransportListener {
  */
 export interface Transport {
   readonly kind: ConnectionKind;
-  /** The endpoint comlink speaks over. */
-  readonly endpoint: Endpoint;
+  /** The endpoint comlink speaks over: the worker, or the iframe's handed-over port. */
+  readonly endpoint: Endpoint & { start?: () => void };
   listen(listener: TransportListener): void;
   /** Ends the realm at once; in-flight work there is abandoned. */
   terminate(): void;

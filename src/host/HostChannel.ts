@@ -9,6 +9,11 @@ export class HostChannel implements Endpoint {
 
   constructor(private readonly inner: Endpoint) {}
 
+  /** Starts a MessagePort endpoint; comlink's expose calls it. */
+  start(): void {
+    (this.inner as { start?: () => void }).start?.();
+  }
+
   postMessage(message: unknown, transfer?: Transferable[]): void {
     if (transfer === undefined || transfer.length === 0) this.lastReply = message;
     this.inner.postMessage(message, transfer);

@@ -1,6 +1,7 @@
 import type {
   Backend,
   BackendFailure,
+  ConnectionKind,
   Feeds,
   ModelSource,
   ModelType,
@@ -51,6 +52,8 @@ export class ModelEntry {
     readonly warmup: boolean | Feeds = false,
     /** Expected SHA-256 of the bytes, or one per variant. */
     readonly sha256: string | Partial<Record<Precision, string>> | undefined = undefined,
+    /** The kind of connection the model runs in. */
+    readonly kind: ConnectionKind = 'worker',
   ) {}
 
   /** The expected SHA-256 of a variant's bytes, when one was given. */

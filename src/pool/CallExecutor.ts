@@ -261,7 +261,7 @@ export class CallExecutor {
   private async admit(call: Call): Promise<{ slot: Slot; permit: Permit }> {
     for (;;) {
       this.throwIfDone(call);
-      const candidates = this.pool.slotsFor(call.backend).filter((s) => !call.excluded.has(s));
+      const candidates = this.pool.slotsFor(call.entry.kind, call.backend).filter((s) => !call.excluded.has(s));
       let waitable = false;
       let retryAfterMs = Infinity;
       for (const slot of rankSlots(candidates, call.entry.modelId(call.precision), this.homeOf(call))) {
@@ -279,7 +279,7 @@ export class CallExecutor {
         if (admission.reason === 'half-open-full') waitable = true;
         else retryAfterMs = Math.min(retryAfterMs, admission.retryAfterMs);
       }
-      if (waitable && this.pool.addSlot(call.backend) !== undefined) continue;
+      if (waitable && this.pool.addSlot(call.entry.kind, call.backend) !== undefined) continue;
       if (!waitable) throw circuitOpenError(call.backend, retryAfterMs);
       await this.queue.wait(this.remaining(call), call.signal);
     }
@@ -388,10 +388,10 @@ export class CallExecutor {
   }
 
   private anotherConnection(call: Call): boolean {
-    const slots = this.pool.slotsFor(call.backend);
+    const slots = this.pool.slotsFor(call.entry.kind, call.backend);
     if (call.lastSlot !== undefined) call.excluded.add(call.lastSlot);
     const usable = slots.some((s) => !call.excluded.has(s) && s.breaker.state !== 'OPEN');
-    return usable || this.pool.addSlot(call.backend) !== undefined;
+    return usable || this.pool.addSlot(call.entry.kind, call.backend) !== undefined;
   }
 
   private nextBackend(call: Call): Backend | undefined {

@@ -1,12 +1,13 @@
 import type { Emitter } from 'mitt';
 import type { PoolEvents } from '../api/events';
 import type { ResolvedPoolOptions } from '../api/options';
-import type { Backend, BackendFailure } from '../api/types';
+import type { Backend, BackendFailure, ConnectionKind } from '../api/types';
 import { Connection, hostEventError } from '../connections/Connection';
 import { abortError, disposedError } from '../errors/cancellation';
 import type { HostEvent } from '../connections/hostEvents';
 import type { HostCapabilities } from '../connections/protocol';
 import { WorkerTransport } from '../connections/WorkerTransport';
+import { IframeTransport } from '../connections/IframeTransport';
 import { AccelError, isAccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { CircuitBreaker, type Clock } from '../resilience/CircuitBreaker';
@@ -26,7 +27,7 @@ const START_BACKOFF_MAX_MS = 10_000;
  * backends this page lacks so that a missing capability is detected once, not on every model.
  */
 export class ConnectionPool {
-  private readonly slotsByBackend = new Map<Backend, Slot[]>();
+  private readonly slotsByPlace = new Map<string, Slot[]>();
   private readonly missing = new Map<Backend, BackendFailure>();
   private closed = false;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
@@ -51,25 +52,26 @@ export class ConnectionPool {
 
   /** Every slot, in creation order. */
   allSlots(): Slot[] {
-    return [...this.slotsByBackend.values()].flat();
+    return [...this.slotsByPlace.values()].flat();
   }
 
-  /** The backend's slots; the first is made on first use. */
-  slotsFor(backend: Backend): Slot[] {
-    let slots = this.slotsByBackend.get(backend);
+  /** The slots of a kind and backend; the first is made on first use. */
+  slotsFor(kind: ConnectionKind, backend: Backend): Slot[] {
+    const place = `${kind}:${backend}`;
+    let slots = this.slotsByPlace.get(place);
     if (slots === undefined) {
-      slots = [this.makeSlot(backend, 1)];
-      this.slotsByBackend.set(backend, slots);
+      slots = [this.makeSlot(kind, backend, 1)];
+      this.slotsByPlace.set(place, slots);
     }
     return slots;
   }
 
-  /** Adds a slot for the backend if the maximum allows; returns it, or undefined. */
-  addSlot(backend: Backend): Slot | undefined {
-    const slots = this.slotsFor(backend);
+  /** Adds a slot of the kind and backend if the maximum allows; returns it, or undefined. */
+  addSlot(kind: ConnectionKind, backend: Backend): Slot | undefined {
+    const slots = this.slotsFor(kind, backend);
     if (slots.length >= this.options.maxConnectionsPerBackend) return undefined;
 
-    const slot = this.makeSlot(backend, slots.length + 1);
+    const slot = this.makeSlot(kind, backend, slots.length + 1);
     slots.push(slot);
     return slot;
   }
@@ -161,13 +163,13 @@ export class ConnectionPool {
     );
   }
 
-  private makeSlot(backend: Backend, index: number): Slot {
+  private makeSlot(kind: ConnectionKind, backend: Backend, index: number): Slot {
     this.idleTimer ??= setInterval(() => this.drainIdle(), Math.min(this.options.idleTimeoutMs, 10_000));
-    const id = `worker-${backend}-${index}`;
+    const id = `${kind}-${backend}-${index}`;
     const breaker = new CircuitBreaker(this.options.breaker, this.clock, (transition) =>
       this.events.emit('breaker:transition', { connectionId: id, ...transition }),
     );
-    return new Slot(id, 'worker', backend, breaker, new HealthScore(this.options.health, this.clock));
+    return new Slot(id, kind, backend, breaker, new HealthScore(this.options.health, this.clock));
   }
 
   private async startIncarnation(slot: Slot): Promise<Connection> {
@@ -214,7 +216,11 @@ export class ConnectionPool {
   }
 
   private createConnection(slot: Slot): Connection {
-    const transport = new WorkerTransport(`webaccel ${slot.id}`, this.options.hostWorkerUrl);
+    const name = `webaccel ${slot.id}`;
+    const transport =
+      slot.kind === 'iframe'
+        ? new IframeTransport(name, this.options.hostIframeUrl)
+        : new WorkerTransport(name, this.options.hostWorkerUrl);
     return new Connection(slot.id, slot.backend, transport, {
       heartbeat: {
         intervalMs: this.options.heartbeatIntervalMs,
