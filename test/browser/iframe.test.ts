@@ -67,3 +67,4 @@ describe('iframe connections', () => {
     expect(document.querySelectorAll('iframe[name^="webaccel"]').length).toBe(0);
   });
 });
+
