@@ -73,6 +73,19 @@ export interface WasmCapability {
   readonly simd: boolean;
 }
 
+/** What the host's realm can reach: a sandboxed frame must reach nothing of the page. */
+export interface RealmProbe {
+  /** `null` for a sandboxed frame's opaque origin. */
+  readonly origin: string;
+  readonly kind: 'worker' | 'window';
+  /** Whether `parent.document` could be read. */
+  readonly parentReachable: boolean;
+  /** Whether `top.location.href` could be read. */
+  readonly topReachable: boolean;
+  /** `available`, or the error `indexedDB.open` gave. */
+  readonly indexedDb: string;
+}
+
 /** Everything a host detected once at start. */
 export interface HostCapabilities {
   readonly backend: Backend;
@@ -85,6 +98,7 @@ export interface HostCapabilities {
   readonly wasm: WasmCapability;
   readonly ortVersion: string;
   readonly userAgent: string;
+  readonly realm: RealmProbe;
 }
 
 /** One input or output of a loaded model. */

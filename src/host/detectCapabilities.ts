@@ -1,5 +1,6 @@
 import type {
   HostCapabilities,
+  RealmProbe,
   WasmCapability,
   WebGpuCapability,
   WebNnCapability,
@@ -21,7 +22,7 @@ export async function detectCapabilities(
   backend: Backend,
   ortVersion: string,
 ): Promise<HostCapabilities> {
-  const [webgpu, webnn] = await Promise.all([detectWebGpu(), detectWebNn()]);
+  const [webgpu, webnn, realm] = await Promise.all([detectWebGpu(), detectWebNn(), probeRealm()]);
   const wasm = detectWasm();
   const own = { webgpu, webnn, wasm }[backend];
   return Object.freeze({
@@ -33,6 +34,45 @@ export async function detectCapabilities(
     wasm,
     ortVersion,
     userAgent: navigator.userAgent,
+    realm,
+  });
+}
+
+/** What this realm can reach of the page; read, never assumed. */
+async function probeRealm(): Promise<RealmProbe> {
+  const isWindow = typeof window !== 'undefined' && globalThis === window;
+  return {
+    origin: globalThis.origin,
+    kind: isWindow ? 'window' : 'worker',
+    parentReachable: isWindow && window.parent !== window && readable(() => window.parent.document.title),
+    topReachable: isWindow && window.top !== window && readable(() => window.top?.location.href),
+    indexedDb: await probeIndexedDb(),
+  };
+}
+
+function readable(read: () => unknown): boolean {
+  try {
+    read();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function probeIndexedDb(): Promise<string> {
+  return new Promise((resolve) => {
+    try {
+      const request = indexedDB.open('webaccel-probe');
+      request.onsuccess = () => {
+        request.result.close();
+        indexedDB.deleteDatabase('webaccel-probe');
+        resolve('available');
+      };
+      request.onerror = () => resolve(request.error?.name ?? 'error');
+      setTimeout(() => resolve('no answer'), 2_000);
+    } catch (error) {
+      resolve(error instanceof Error ? error.name : String(error));
+    }
   });
 }
 

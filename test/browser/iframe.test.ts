@@ -68,3 +68,36 @@ describe('iframe connections', () => {
   });
 });
 
+
+describe('the sandbox', () => {
+  it('gives an iframe host an opaque origin that reaches neither the page, nor the top window, nor IndexedDB', async () => {
+    pool = createResourcePool({ priority: ['wasm'], hostIframeUrl });
+    const cls = catalogModel('ocr-cls');
+    await pool.getModel({ type: cls.type, name: 'framed', source: cls.url, preferences: { connectionKind: 'iframe' } });
+    await pool.getModel({ type: cls.type, name: 'worked', source: cls.url, preferences: { connectionKind: 'worker' } });
+
+    const framed = slotOf(pool, 'iframe-wasm-1').connection!.capabilities!.realm;
+    const worked = slotOf(pool, 'worker-wasm-1').connection!.capabilities!.realm;
+
+    expect(framed).toMatchObject({ origin: 'null', kind: 'window', parentReachable: false, topReachable: false });
+    expect(framed.indexedDb).toMatch(/SecurityError/);
+    expect(worked).toMatchObject({ origin: location.origin, kind: 'worker', indexedDb: 'available' });
+  });
+
+  it('ignores a second handshake: the host answers its page once, on the first port only', async () => {
+    pool = createResourcePool({ priority: ['wasm'], connectionKind: 'iframe', hostIframeUrl });
+    const cls = catalogModel('ocr-cls');
+    const handle = await pool.getModel({ type: cls.type, name: cls.id, source: cls.url });
+    const feeds = await feedsFor(cls.id);
+    const frame = slotOf(pool, 'iframe-wasm-1').connection!.realm as HTMLIFrameElement;
+    const intruder = new MessageChannel();
+    const heard: unknown[] = [];
+    intruder.port1.onmessage = (event) => heard.push(event.data);
+
+    frame.contentWindow!.postMessage({ webaccel: 'hello', nonce: 'intruder-nonce-0123456789' }, '*', [intruder.port2]);
+    await delay(300);
+
+    expect(heard).toEqual([]);
+    expectGolden(await handle.run(feeds), await handle.run(feeds));
+  });
+});

@@ -107,9 +107,10 @@ describe('disposal', () => {
   });
 
   it('rejects a call in its retry backoff at once', async () => {
-    pool = faultPool({ retry: { maxAttempts: 4, baseDelayMs: 5_000, maxDelayMs: 5_000 } });
+    pool = faultPool({ retry: { maxAttempts: 100, baseDelayMs: 5_000, maxDelayMs: 5_000 } });
     const { handle, feeds } = await loadGolden(pool);
-    await inject(pool, { kind: 'throw', message: 'fails (injected)' });
+    // Every attempt fails, so whenever dispose comes the call is in a backoff or a failing try.
+    await inject(pool, { kind: 'throw', message: 'fails (injected)', times: 100 });
 
     const call = within(handle.run(feeds), 3_000);
     await delay(200);
