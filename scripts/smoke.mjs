@@ -40,7 +40,18 @@ for (const failure of report.stats.capabilityFailures) {
   console.log(`detected and fell back: ${failure.message}`);
 }
 
-const outcomes = [...report.rows, ...report.pipelines];
+const csp = await withDemoPage('/demo/csp.html', async (page) => {
+  await page.waitForFunction(() => window.webaccelCsp !== undefined, undefined, { timeout: 60_000 });
+  return page.evaluate(() => window.webaccelCsp);
+});
+const cspOk = csp.policyEnforced && csp.violations.length === 0 && csp.failures.length === 0 && csp.runs === 4;
+console.log(
+  `strict CSP page (policy ${csp.policyEnforced ? 'in force: eval refused' : 'NOT in force'}): ` +
+    `${csp.runs} runs in workers and iframes, ${csp.violations.length} violations` +
+    [...csp.violations, ...csp.failures].map((line) => `\n  ${line}`).join(''),
+);
+
+const outcomes = [...report.rows, ...report.pipelines, { ok: cspOk }];
 const failed = outcomes.filter((r) => !r.ok);
 console.log(`${outcomes.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length === 0 ? 0 : 1);
