@@ -114,6 +114,12 @@ export interface PoolOptions {
    */
   maxModelMb?: number;
   /**
+   * The largest reply a connection may send; a larger one is dropped and its call rejected
+   * with `MESSAGE_TOO_LARGE`.
+   * @defaultValue 2048
+   */
+  maxMessageMb?: number;
+  /**
    * Whether `data:` URLs may be model sources.
    * @defaultValue false
    */
@@ -196,6 +202,7 @@ export const DEFAULT_POOL_OPTIONS: Readonly<
   recycleAboveMemoryMb: 2048,
   maxMemoryMb: 512,
   maxModelMb: 2048,
+  maxMessageMb: 2048,
   allowDataUrls: false,
   connectionKind: 'worker',
   lowMemory: false,
@@ -296,6 +303,7 @@ const POSITIVE_NUMBERS = [
   'recycleAboveMemoryMb',
   'maxMemoryMb',
   'maxModelMb',
+  'maxMessageMb',
 ] as const;
 
 /** Two to four connections per backend by the cores the browser reports; one when memory is low. */

@@ -33,6 +33,8 @@ export interface ConnectionOptions {
   startTimeoutMs: number;
   loadTimeoutMs: number;
   faultInjection: boolean;
+  /** Replies larger than this are refused. */
+  maxMessageBytes: number;
   wasmPaths?: string;
   numThreads?: number;
 }
@@ -81,7 +83,7 @@ export class Connection {
   ) {
     installErrorWire();
     this.kind = transport.kind;
-    this.channel = new GuardedEndpoint(transport.endpoint);
+    this.channel = new GuardedEndpoint(transport.endpoint, options.maxMessageBytes);
     this.remote = wrap<HostApi>(this.channel);
     this.heartbeat = new Heartbeat(
       {

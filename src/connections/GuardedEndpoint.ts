@@ -1,9 +1,12 @@
 import type { Endpoint } from 'comlink';
 import { isHostEvent } from './hostEvents';
 import { isReady } from './handshake';
+import { AccelError } from '../errors/AccelError';
+import { ErrorCategory } from '../errors/ErrorCategory';
+import { toWireError } from '../errors/errorWire';
 
 /** Why an incoming message was dropped. */
-export type DropReason = 'not-an-object' | 'unknown-id' | 'bad-type' | 'forbidden-key';
+export type DropReason = 'not-an-object' | 'unknown-id' | 'bad-type' | 'forbidden-key' | 'oversized';
 
 const REPLY_TYPES: readonly string[] = ['RAW', 'HANDLER'];
 const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
@@ -13,8 +16,9 @@ type Listener = EventListenerOrEventListenerObject;
 /**
  * Stands between comlink and a connection's channel. Only a reply to a request this side sent,
  * and still waits for, reaches comlink: `null`, strings, unknown types, unknown or repeated ids
- * and objects carrying prototype keys are dropped and counted. Host events pass to their own
- * listener and are not comlink's business.
+ * and objects carrying prototype keys are dropped and counted. A reply larger than the limit is
+ * dropped too, and its call is answered with `MESSAGE_TOO_LARGE` at once instead of left to its
+ * deadline. Host events pass to their own listener and are not comlink's business.
  */
 export class GuardedEndpoint implements Endpoint {
   private readonly awaiting = new Set<string>();
@@ -24,9 +28,14 @@ export class GuardedEndpoint implements Endpoint {
     'unknown-id': 0,
     'bad-type': 0,
     'forbidden-key': 0,
+    oversized: 0,
   };
 
-  constructor(private readonly inner: Endpoint) {}
+  constructor(
+    private readonly inner: Endpoint,
+    /** The largest reply accepted, in bytes of typed-array and string data. */
+    private readonly maxBytes = Infinity,
+  ) {}
 
   /** Messages dropped so far, all reasons together. */
   get droppedTotal(): number {
@@ -50,9 +59,11 @@ export class GuardedEndpoint implements Endpoint {
       return;
     }
     const guarded = (event: Event): void => {
-      if (!this.admit((event as MessageEvent).data)) return;
-      if (typeof listener === 'function') listener(event);
-      else listener.handleEvent(event);
+      const data = (event as MessageEvent).data;
+      if (!this.admit(data)) return;
+      const delivered = this.oversized(data) ? new MessageEvent('message', { data: tooLargeReply(data) }) : event;
+      if (typeof listener === 'function') listener(delivered);
+      else listener.handleEvent(delivered);
     };
     this.wrapped.set(listener, guarded);
     this.inner.addEventListener(type, guarded, options);
@@ -75,6 +86,13 @@ export class GuardedEndpoint implements Endpoint {
     return false;
   }
 
+  /** A reply over the limit: counted as dropped, and its call answered with an error instead. */
+  private oversized(data: unknown): boolean {
+    if (this.maxBytes === Infinity || payloadBytes(data, 0) <= this.maxBytes) return false;
+    this.dropped.oversized += 1;
+    return true;
+  }
+
   private rejection(data: unknown): DropReason | undefined {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not-an-object';
     if (Object.keys(data).some((key) => FORBIDDEN_KEYS.includes(key))) return 'forbidden-key';
@@ -83,4 +101,26 @@ export class GuardedEndpoint implements Endpoint {
     if (typeof type !== 'string' || !REPLY_TYPES.includes(type)) return 'bad-type';
     return undefined;
   }
+}
+
+/** Bytes of typed-array, buffer and string data in a message, a few levels deep. */
+function payloadBytes(value: unknown, depth: number): number {
+  if (typeof value === 'string') return value.length * 2;
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (typeof value !== 'object' || value === null || depth > 6) return 0;
+  let total = 0;
+  for (const child of Object.values(value)) total += payloadBytes(child, depth + 1);
+  return total;
+}
+
+/** comlink's shape of a thrown reply, carrying our error through the error wire. */
+function tooLargeReply(data: unknown): unknown {
+  const error = new AccelError('A reply from the connection was larger than options.maxMessageMb allows', {
+    category: ErrorCategory.RESOURCE,
+    code: 'MESSAGE_TOO_LARGE',
+    scope: 'caller',
+    retryable: false,
+  });
+  return { id: (data as { id: string }).id, type: 'HANDLER', name: 'throw', value: toWireError(error) };
 }

@@ -29,6 +29,7 @@ export type AccelErrorCode =
   | 'INVALID_OPTIONS'
   | 'URL_REFUSED'
   | 'MODEL_TOO_LARGE'
+  | 'MESSAGE_TOO_LARGE'
   | 'FAULT_INJECTED'
   | 'UNCLASSIFIED';
 

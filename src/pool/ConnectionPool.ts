@@ -230,6 +230,7 @@ export class ConnectionPool {
       startTimeoutMs: this.options.startTimeoutMs,
       loadTimeoutMs: this.options.loadTimeoutMs,
       faultInjection: this.options.faultInjection,
+      maxMessageBytes: this.options.maxMessageMb * 2 ** 20,
       wasmPaths: this.options.wasmPaths,
       numThreads: this.options.numThreads,
     }, {

@@ -176,3 +176,19 @@ describe('precision variants', () => {
     expect([...slotOf(pool).connection!.models.keys()].some((id) => id.endsWith('@q8'))).toBe(true);
   });
 });
+
+describe('oversized replies', () => {
+  it('are dropped and counted, and their call is answered with MESSAGE_TOO_LARGE at once', async () => {
+    pool = faultPool({ ...QUICK, maxMessageMb: 0.02 });
+    const det = await loadGolden(pool, 'ocr-det');
+    const cls = await loadGolden(pool, 'ocr-cls');
+
+    const error = await rejectsWith(det.handle.run(det.feeds));
+
+    expect([error.category, error.code]).toEqual(['RESOURCE', 'MESSAGE_TOO_LARGE']);
+    expect(pool.stats().connections[0]!.droppedMessages).toBe(1);
+    expect(slotOf(pool).errors).toBe(0);
+    expect(slotOf(pool).breaker.state).toBe('CLOSED');
+    expectGolden(await cls.handle.run(cls.feeds), cls.golden);
+  });
+});
