@@ -121,12 +121,15 @@ export async function demoInputs(): Promise<DemoInputs> {
   return { textImage: drawTextImage(), clip: await loadClip() };
 }
 
-interface Norm {
+/** Per-channel normalisation of an image tensor. */
+export interface Norm {
   mean: readonly number[];
   std: readonly number[];
 }
-const CLS_NORM: Norm = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
-const DET_NORM: Norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+/** PaddleOCR's classifier and recogniser scale pixels to [-1, 1]. */
+export const CLS_NORM: Norm = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+/** PaddleOCR's detector uses ImageNet's mean and deviation. */
+export const DET_NORM: Norm = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 /** Scales an image to height × width (nearest pixel) as a normalised NCHW float tensor. */
 export function imageTensor(image: ImageData, height: number, width: number, norm: Norm): Tensor {

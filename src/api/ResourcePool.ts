@@ -146,14 +146,14 @@ export class ResourcePool implements ModelOwner {
         code: 'MODEL_RELEASED',
       });
     }
-    checkRunOptions(options ?? {});
+    checkRunOptions(options);
     const callFeeds = callerError(() => {
       const info = entry.info ?? { inputs: [], outputs: [], loadMs: 0 };
       validateFeeds(feeds, info);
       validateKeep(options?.keep, info);
       return toCallFeeds(feeds);
     });
-    return this.executor.run(entry, callFeeds, options ?? {});
+    return this.executor.run(entry, callFeeds, options);
   }
 
   /**

@@ -139,7 +139,7 @@ export class Connection {
       signal,
       timeoutMs: this.options.startTimeoutMs,
     });
-    (this.transport as { markStarted?: () => void }).markStarted?.();
+    this.transport.markStarted?.();
     this.capabilities = capabilities;
     if (this.state === 'starting') this.state = 'ready';
     return capabilities;

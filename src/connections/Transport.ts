@@ -20,6 +20,8 @@ export interface Transport {
   /** The endpoint comlink speaks over: the worker, or the iframe's handed-over port. */
   readonly endpoint: Endpoint & { start?: () => void };
   listen(listener: TransportListener): void;
+  /** Told once the host has answered its start: later realm errors are the host's own. */
+  markStarted?(): void;
   /** Ends the realm at once; in-flight work there is abandoned. */
   terminate(): void;
   /** Test access to the realm, to kill it from outside as a crash would. */

@@ -56,5 +56,3 @@ export function elementCount(dims: readonly number[]): number {
   return dims.reduce((count, dim) => count * dim, 1);
 }
 
-/** `WireTensor` re-exported for the host's convenience. */
-export type { WireTensor };
