@@ -28,6 +28,7 @@ import type {
   RunOptions,
 } from './types';
 import { classify } from '../errors/classify';
+import { HealthHistory } from '../history/HealthHistory';
 import { checkGetModelOptions, checkRunOptions } from './validateOptions';
 
 /**
@@ -43,6 +44,7 @@ export class ResourcePool implements ModelOwner {
   private readonly executor: CallExecutor;
   private readonly counters: RecoveryCounters = { recoveryAttempts: {}, errorCategories: {} };
   private readonly tensors: TensorStore;
+  private readonly history: HealthHistory;
   private readonly models = new Map<string, ModelEntry>();
   private readonly handles = new WeakMap<ModelEntry, Promise<ModelHandle>>();
   private sequence = 0;
@@ -54,7 +56,8 @@ export class ResourcePool implements ModelOwner {
     this.options = resolvePoolOptions(options);
     const lifetime = this.lifetime.signal;
     this.tensors = new TensorStore(this.options.maxMemoryMb * 2 ** 20, this.options.clock);
-    this.connections = new ConnectionPool(this.options, this.events, this.options.clock, lifetime);
+    this.history = new HealthHistory(this.options.storage, this.options.history, this.options.clock, this.events);
+    this.connections = new ConnectionPool(this.options, this.events, this.options.clock, lifetime, this.history);
     this.executor = new CallExecutor(
       this.connections,
       this.options,
@@ -63,19 +66,23 @@ export class ResourcePool implements ModelOwner {
       this.tensors,
       this.options.clock,
       lifetime,
+      this.history,
     );
   }
 
   /**
    * Loads a model, or returns the handle already loaded for the same name, source, precision
-   * and priority (one more reference). Backends are tried in priority order; each one passed
-   * over is recorded with its reason in `stats()`.
+   * and priority (one more reference). Backends are tried in order; each one passed over is
+   * recorded with its reason in `stats()`. A model's own `preferences.priority` is kept as given;
+   * the pool's `priority` is reordered by history: the backend measured fastest for the model
+   * (or its type) first, one with an open breaker last.
    */
   async getModel(options: GetModelOptions): Promise<ModelHandle> {
     this.assertLive();
     checkGetModelOptions(options);
 
-    const priority = options.preferences?.priority ?? this.options.priority;
+    const ownPriority = options.preferences?.priority;
+    const priority = ownPriority ?? this.options.priority;
     const variant = callerError(() =>
       selectVariant(options.source, options.preferences?.precision, this.options.lowMemory),
     );
@@ -101,7 +108,7 @@ export class ResourcePool implements ModelOwner {
       kind,
     );
     this.models.set(key, entry);
-    const handle = this.executor.load(entry).then(() => {
+    const handle = this.routeAndLoad(entry, ownPriority === undefined).then(() => {
       // Every caller gave up while it loaded: the model was released before anyone had it.
       if (entry.released) this.unload(entry);
       return new ModelHandle(this, entry);
@@ -185,6 +192,16 @@ export class ResourcePool implements ModelOwner {
     else this.unload(entry);
   }
 
+  /**
+   * Forgets what history holds, in this pool and in its database: run times, breaker states,
+   * failures. Breakers of running connections keep their state.
+   */
+  async clearHistory(): Promise<void> {
+    this.assertLive();
+    await this.history.ready;
+    await this.history.clear();
+  }
+
   /** A plain, serialisable snapshot of connections, models and missing backends. */
   stats(): PoolStats {
     return statsOf(this.connections, this.models.values(), this.executor.queued, this.tensors.stats());
@@ -195,7 +212,7 @@ export class ResourcePool implements ModelOwner {
    * score, breaker state and error rate, recovery attempts and error categories seen.
    */
   health(): PoolHealth {
-    return healthOf(this.connections, this.counters);
+    return healthOf(this.connections, this.counters, this.history);
   }
 
   /** Holds a connection's breaker open until {@link ResourcePool.resetConnection}. */
@@ -220,6 +237,7 @@ export class ResourcePool implements ModelOwner {
     this.connections.closeAll(disposed);
     this.tensors.clear();
     this.models.clear();
+    await this.history.close();
   }
 
   /** @internal Test access; not part of the public API. */
@@ -277,6 +295,17 @@ export class ResourcePool implements ModelOwner {
     } finally {
       if (onProgress !== undefined) entry.progressListeners.delete(onProgress);
     }
+  }
+
+  /** Orders the backends by history (unless the model gave its own order), then loads. */
+  private async routeAndLoad(entry: ModelEntry, learned: boolean): Promise<void> {
+    if (learned) {
+      await this.history.ready;
+      const route = this.history.route(entry.priority, entry.name, entry.type, entry.kind);
+      entry.priority = route.order;
+      entry.routeReason = route.reason;
+    }
+    return this.executor.load(entry);
   }
 
   private unload(entry: ModelEntry): void {

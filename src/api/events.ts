@@ -45,6 +45,13 @@ export type PoolEvents = {
   'model:progress': { model: string; loaded: number; total: number | undefined };
   /** A model's warm-up run ended; `error` says why it failed, when it did. */
   'model:warmup': { model: string; backend: Backend; ms: number; error?: string };
+  /**
+   * Where history is kept changed: `memory` when IndexedDB is missing, full, blocked, deleted or
+   * closed under the pool (`reason` says which), `indexeddb` again when persistence resumes.
+   */
+  'history:storage': { mode: 'indexeddb' | 'memory'; reason: string | undefined };
+  /** Another pool of the origin (another tab) shared a breaker change or new measurements. */
+  'history:remote': { type: 'performance' | 'health'; kind: ConnectionKind; backend: Backend };
   /** A model is ready on a backend. */
   'model:ready': { model: string; backend: Backend; connectionId: string; loadMs: number };
 };

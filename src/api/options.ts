@@ -6,6 +6,7 @@ import {
   type CircuitBreakerOptions,
   type Clock,
 } from '../resilience/CircuitBreaker';
+import type { HistoryOptions } from '../history/HealthHistory';
 import { DEFAULT_HEALTH_OPTIONS, HealthScore, type HealthScoreOptions } from '../resilience/HealthScore';
 
 /** How a failed call is tried again. */
@@ -158,6 +159,14 @@ export interface PoolOptions {
    */
   connectionKind?: ConnectionKind;
   /**
+   * Where history (run times, breaker states, recent failures) is kept: in IndexedDB, shared
+   * with the origin's other tabs and used across reloads, or in this pool's memory alone.
+   * @defaultValue 'indexeddb'
+   */
+  storage?: 'indexeddb' | 'memory';
+  /** The history database: its name, time to live, timeouts; see `DEFAULT_POOL_OPTIONS.history`. */
+  history?: HistoryOptions;
+  /**
    * The clock breakers, health windows and deadlines read.
    * @defaultValue `Date.now`
    */
@@ -176,11 +185,12 @@ export interface PoolOptions {
 
 /** {@link PoolOptions} with every default filled in. */
 export type ResolvedPoolOptions = Required<
-  Omit<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'hostIframeUrl' | 'retry' | 'breaker'>
+  Omit<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'hostIframeUrl' | 'retry' | 'breaker' | 'history'>
 > &
   Pick<PoolOptions, 'wasmPaths' | 'hostWorkerUrl' | 'hostIframeUrl'> & {
     retry: Required<RetryOptions>;
     breaker: Required<CircuitBreakerOptions>;
+    history: Required<HistoryOptions>;
   };
 
 /** The defaults, in one place: documentation and code read the same constant. */
@@ -210,6 +220,15 @@ export const DEFAULT_POOL_OPTIONS: Readonly<
   health: Object.freeze({}),
   retry: Object.freeze({ maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 2_000 }),
   faultInjection: false,
+  storage: 'indexeddb',
+  history: Object.freeze({
+    database: 'webaccel',
+    ttlMs: 7 * 24 * 3_600_000,
+    openTimeoutMs: 3_000,
+    retryMs: 30_000,
+    flushIntervalMs: 1_000,
+    maxFailures: 100,
+  }),
 });
 
 const BACKENDS: readonly Backend[] = ['webgpu', 'webnn', 'wasm'];
@@ -223,6 +242,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
   rejectUnknownKeys(options.retry ?? {}, Object.keys(DEFAULT_POOL_OPTIONS.retry), 'options.retry');
   rejectUnknownKeys(options.breaker ?? {}, Object.keys(DEFAULT_BREAKER_OPTIONS), 'options.breaker');
   rejectUnknownKeys(options.health ?? {}, Object.keys(DEFAULT_HEALTH_OPTIONS), 'options.health');
+  rejectUnknownKeys(options.history ?? {}, Object.keys(DEFAULT_POOL_OPTIONS.history), 'options.history');
   const given = stripUndefined(options);
   const resolved: ResolvedPoolOptions = {
     ...DEFAULT_POOL_OPTIONS,
@@ -233,6 +253,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     retry: { ...DEFAULT_POOL_OPTIONS.retry, ...stripUndefined(options.retry ?? {}) },
     breaker: { ...DEFAULT_POOL_OPTIONS.breaker, ...stripUndefined(options.breaker ?? {}) },
     health: { ...stripUndefined(options.health ?? {}) },
+    history: { ...DEFAULT_POOL_OPTIONS.history, ...stripUndefined(options.history ?? {}) },
   };
   validatePriority(resolved.priority, 'options.priority');
   for (const key of POSITIVE_NUMBERS) requirePositive(resolved[key], `options.${key}`);
@@ -243,6 +264,7 @@ export function resolvePoolOptions(options: PoolOptions = {}): ResolvedPoolOptio
     throw new RangeError(`options.retry.baseDelayMs must be 0 or more, got ${String(resolved.retry.baseDelayMs)}`);
   }
   checkTypes(resolved);
+  checkHistory(resolved);
   // Built once here so that their own checks name a bad value now, not at the first call.
   new CircuitBreaker(resolved.breaker);
   new HealthScore(resolved.health);
@@ -285,6 +307,19 @@ function checkTypes(resolved: ResolvedPoolOptions): void {
   if (resolved.connectionKind !== 'worker' && resolved.connectionKind !== 'iframe') {
     throw new RangeError(`options.connectionKind must be 'worker' or 'iframe', got ${JSON.stringify(resolved.connectionKind)}`);
   }
+}
+
+function checkHistory(resolved: ResolvedPoolOptions): void {
+  if (resolved.storage !== 'indexeddb' && resolved.storage !== 'memory') {
+    throw new RangeError(`options.storage must be 'indexeddb' or 'memory', got ${JSON.stringify(resolved.storage)}`);
+  }
+  const { database, maxFailures, ...times } = resolved.history;
+  if (typeof database !== 'string' || database.length === 0) {
+    throw new TypeError(`options.history.database must be a non-empty string, got ${JSON.stringify(database)}`);
+  }
+  requireCount(maxFailures, 'options.history.maxFailures');
+  requirePositive(maxFailures, 'options.history.maxFailures');
+  for (const [key, value] of Object.entries(times)) requirePositive(value, `options.history.${key}`);
 }
 
 const POSITIVE_NUMBERS = [

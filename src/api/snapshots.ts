@@ -1,3 +1,4 @@
+import type { HealthHistory } from '../history/HealthHistory';
 import type { ModelEntry } from '../model/ModelEntry';
 import type { ConnectionPool } from '../pool/ConnectionPool';
 import type { RecoveryCounters } from '../pool/CallExecutor';
@@ -25,7 +26,7 @@ export function statsOf(
 }
 
 /** `pool.health()`, built from the pool's parts. */
-export function healthOf(pool: ConnectionPool, counters: RecoveryCounters): PoolHealth {
+export function healthOf(pool: ConnectionPool, counters: RecoveryCounters, history: HealthHistory): PoolHealth {
   const slots = pool.allSlots();
   const connections: Record<string, ConnectionHealth> = {};
   for (const slot of slots) connections[slot.id] = slotHealth(slot);
@@ -40,6 +41,8 @@ export function healthOf(pool: ConnectionPool, counters: RecoveryCounters): Pool
     connections,
     recoveryAttempts: { ...counters.recoveryAttempts },
     errorCategories: { ...counters.errorCategories },
+    history: history.health(),
+    recommendations: history.recommendations(),
   };
 }
 
@@ -96,6 +99,7 @@ function modelStats(m: ModelEntry): ModelStats {
     warmupMs: roundOrUndefined(m.warmupMs),
     medianRunMs: roundOrUndefined(m.medianRunMs()),
     fallbacks: m.fallbacks.map((f) => ({ ...f })),
+    route: { order: [...m.priority], reason: m.routeReason },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { HistoryHealth, Recommendation } from '../history/HealthHistory';
 import type { CircuitState } from '../resilience/CircuitBreaker';
 import type { HealthFactors } from '../resilience/HealthScore';
 import type { TensorStats } from '../tensors/TensorStore';
@@ -53,6 +54,8 @@ export interface ModelStats {
   medianRunMs: number | undefined;
   /** Backends tried before the one that loaded the model, and why each was passed over. */
   fallbacks: BackendFailure[];
+  /** The order its backends were tried in, and why: history, the browser's default, or as given. */
+  route: { order: Backend[]; reason: string };
 }
 
 /** A plain, serialisable snapshot of the pool. */
@@ -94,4 +97,8 @@ export interface PoolHealth {
   recoveryAttempts: Record<string, number>;
   /** Failures seen, by category, caller mistakes included. */
   errorCategories: Record<string, number>;
+  /** Where history is kept (and why, when not where asked), and what it holds per backend. */
+  history: HistoryHealth;
+  /** Per model type, the backend and connection kind measured best, with the figures behind it. */
+  recommendations: Partial<Record<ModelType, Recommendation>>;
 }

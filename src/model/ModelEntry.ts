@@ -36,6 +36,8 @@ export class ModelEntry {
   readonly progressListeners = new Set<(progress: LoadProgress) => void>();
   /** How long the warm-up run took, when there was one. */
   warmupMs: number | undefined;
+  /** Why the backends are tried in this order: history, the browser's default, or as given. */
+  routeReason = 'priority as given';
   private readonly bytes = new Map<string, Promise<Uint8Array>>();
   private readonly recentRunMs: number[] = [];
 
@@ -46,7 +48,8 @@ export class ModelEntry {
     readonly type: ModelType,
     readonly source: ModelSource,
     readonly precision: Precision | undefined,
-    readonly priority: readonly Backend[],
+    /** Backends in the order they are tried; history may reorder it before the load. */
+    public priority: readonly Backend[],
     readonly sessionOptions: PassThroughSessionOptions | undefined,
     /** Run once at load with these feeds (or zeros, for `true`) to compile shaders early. */
     readonly warmup: boolean | Feeds = false,

@@ -15,6 +15,7 @@ import { classify, type ErrorPhase } from '../errors/classify';
 import { fetchModelBytes } from '../model/fetchModelBytes';
 import type { ModelEntry } from '../model/ModelEntry';
 import { selectVariant } from '../model/selectVariant';
+import type { HealthHistory } from '../history/HealthHistory';
 import type { Clock, Permit } from '../resilience/CircuitBreaker';
 import { RECOVERY_PLANS, backoffDelay, type RecoveryStrategy } from '../resilience/RecoveryPlan';
 import {
@@ -75,6 +76,7 @@ export class CallExecutor {
     private readonly clock: Clock,
     /** Aborts, with the disposal error as reason, when the pool is disposed. */
     private readonly lifetime: AbortSignal,
+    private readonly history: HealthHistory,
     private readonly random: () => number = Math.random,
   ) {
     this.queue = new WaitQueue(options.maxQueueLength);
@@ -173,6 +175,7 @@ export class CallExecutor {
     const { reply, connection } = info;
     slot.health.recordSuccess(reply.runMs);
     entry.recordRun(reply.runMs, slot.backend);
+    this.history.recordRun(entry.name, entry.type, slot.backend, slot.kind, reply.runMs);
     const results: KeptResults = fromWireTensors(reply.outputs, Tensor as unknown as TensorConstructor);
     for (const [name, kept] of Object.entries(reply.kept)) results[name] = this.tensors.adopt(connection, kept);
     return results;
@@ -243,7 +246,7 @@ export class CallExecutor {
     } catch (error) {
       const phase: ErrorPhase = call.feeds === undefined ? 'load' : 'run';
       const accel = classify(error, { phase, backend: slot.backend, connectionId: slot.id });
-      this.settleFailure(slot, permit, accel);
+      this.settleFailure(call, slot, permit, accel);
       throw accel;
     } finally {
       slot.inFlight -= 1;
@@ -325,7 +328,7 @@ export class CallExecutor {
     });
   }
 
-  private settleFailure(slot: Slot, permit: Permit, error: AccelError): void {
+  private settleFailure(call: Call, slot: Slot, permit: Permit, error: AccelError): void {
     if (POOL_ENDINGS.includes(error.code)) {
       permit.release();
       return;
@@ -337,6 +340,15 @@ export class CallExecutor {
     }
     permit.failure();
     slot.errors += 1;
+    this.history.recordError({
+      category: error.category,
+      code: error.code,
+      message: error.message,
+      model: call.entry.name,
+      modelType: call.entry.type,
+      backend: slot.backend,
+      kind: slot.kind,
+    });
     slot.health.recordFailure();
     // A lost device or a crash opens the breaker at once and ends the connection.
     if (error.category === ErrorCategory.BROWSER_CRASH) this.pool.crash(slot, error);

@@ -10,6 +10,7 @@ import { WorkerTransport } from '../connections/WorkerTransport';
 import { IframeTransport } from '../connections/IframeTransport';
 import { AccelError, isAccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
+import type { HealthHistory } from '../history/HealthHistory';
 import { CircuitBreaker, type Clock } from '../resilience/CircuitBreaker';
 import { HealthScore } from '../resilience/HealthScore';
 import { raceCall } from '../util/raceCall';
@@ -38,6 +39,8 @@ export class ConnectionPool {
     private readonly clock: Clock,
     /** Aborts, with the disposal error as reason, when the pool is disposed. */
     private readonly lifetime: AbortSignal,
+    /** Breakers start from it and report to it; crashes are counted in it. */
+    private readonly history: HealthHistory,
   ) {}
 
   /** Backends found missing, with the reason. */
@@ -166,8 +169,15 @@ export class ConnectionPool {
   private makeSlot(kind: ConnectionKind, backend: Backend, index: number): Slot {
     this.idleTimer ??= setInterval(() => this.drainIdle(), Math.min(this.options.idleTimeoutMs, 10_000));
     const id = `${kind}-${backend}-${index}`;
-    const breaker = new CircuitBreaker(this.options.breaker, this.clock, (transition) =>
-      this.events.emit('breaker:transition', { connectionId: id, ...transition }),
+    // A breaker open in an earlier session or another tab starts open, with the time it has left.
+    const breaker = CircuitBreaker.restore(
+      this.history.breakerFor(kind, backend),
+      this.options.breaker,
+      this.clock,
+      (transition) => {
+        this.history.recordBreaker(kind, backend, breaker.toJSON(), transition.to === 'OPEN');
+        this.events.emit('breaker:transition', { connectionId: id, ...transition });
+      },
     );
     return new Slot(id, kind, backend, breaker, new HealthScore(this.options.health, this.clock));
   }
@@ -267,6 +277,7 @@ export class ConnectionPool {
   private onClosed(slot: Slot, connection: Connection, error: AccelError): void {
     if (CRASH_CODES.includes(error.code) || error.category === ErrorCategory.BROWSER_CRASH) {
       slot.health.recordDrop();
+      this.history.recordCrash(slot.kind, slot.backend);
       slot.breaker.trip(`connection ${connection.id} ended: ${error.message}`);
     }
     this.events.emit('connection:close', {

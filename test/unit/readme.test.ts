@@ -26,6 +26,11 @@ describe('the README', () => {
     expect(readme).toContain(`| \`runTimeoutMs\` | \`${DEFAULT_POOL_OPTIONS.runTimeoutMs}\` |`);
     expect(readme).toContain(`| \`maxQueueLength\` | \`${DEFAULT_POOL_OPTIONS.maxQueueLength}\` |`);
     expect(readme).toContain(`| \`idleTimeoutMs\` | \`${DEFAULT_POOL_OPTIONS.idleTimeoutMs}\` |`);
+    const { database, ttlMs, openTimeoutMs, retryMs, flushIntervalMs, maxFailures } = DEFAULT_POOL_OPTIONS.history;
+    expect(readme).toContain(
+      `{ database: '${database}', ttlMs: ${ttlMs}, openTimeoutMs: ${openTimeoutMs}, retryMs: ${retryMs}, flushIntervalMs: ${flushIntervalMs}, maxFailures: ${maxFailures} }`,
+    );
+    expect(readme).toContain(`| \`storage\` | \`'${DEFAULT_POOL_OPTIONS.storage}'\` |`);
   });
 
   it('states the health weights the code uses', () => {
