@@ -299,8 +299,10 @@ export class ResourcePool implements ModelOwner {
 
   /** Orders the backends by history (unless the model gave its own order), then loads. */
   private async routeAndLoad(entry: ModelEntry, learned: boolean): Promise<void> {
+    // Connections take their first breaker state from history, so it must be read even when
+    // the model gave its own order: a backend open in another tab must not start closed here.
+    await this.history.ready;
     if (learned) {
-      await this.history.ready;
       const route = this.history.route(entry.priority, entry.name, entry.type, entry.kind);
       entry.priority = route.order;
       entry.routeReason = route.reason;

@@ -225,7 +225,9 @@ export class HealthHistory {
     }
     const distrusted = new Map<Backend, number>();
     for (const backend of priority) {
-      const wait = openFor(this.breakerFor(kind, backend), this.clock.now());
+      // Any open breaker of the backend counts here, this pool's own included: a new model
+      // should not start where a sibling just failed.
+      const wait = openFor(this.lastBreaker(healthKey(kind, backend)), this.clock.now());
       if (wait > 0) distrusted.set(backend, wait);
     }
     const prior = browserPrior(this.fingerprint.browser, type);

@@ -2,7 +2,7 @@ import { env } from 'onnxruntime-common';
 import type { Fingerprint } from './records';
 
 /** How long the adapter query may take before the adapter is recorded as unknown. */
-const ADAPTER_TIMEOUT_MS = 2000;
+const ADAPTER_TIMEOUT_MS = 5000;
 
 interface BrandVersion {
   brand: string;

@@ -32,7 +32,7 @@ export interface BackendEvidence {
   typeVotes: Partial<Record<Backend, number>>;
   /** The browser's default backend for the model's type, if it has one. */
   prior: Backend | undefined;
-  /** Backends whose breaker is open with time left (restored, or tripped in another page). */
+  /** Backends whose breaker is open with time left (in this pool, restored, or tripped in another page). */
   distrusted: ReadonlyMap<Backend, number>;
 }
 

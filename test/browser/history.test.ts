@@ -116,11 +116,15 @@ describe('history shared between pages', () => {
     const loaded = (await commands.peerCall(second, 'load', ['text-angle', 'ocr-cls', 'vision', ['wasm', 'webgpu']])) as {
       backend: string;
     };
-    // The wasm connection starts distrusted; the model goes on to WebGPU meanwhile.
-    expect(loaded.backend).toBe('webgpu');
     const health = await peerHealth(second);
+    // Both pages measure under one fingerprint, or the second would ignore the first's records.
+    expect(health.history.fingerprint).toEqual(first.health().history.fingerprint);
+    expect(health.history.storage.mode).toBe('indexeddb');
+    expect(health.history.backends['worker:wasm']?.circuitState).toBe('OPEN');
     const restored = health.connections['worker-wasm-1'];
     expect(restored?.circuitState).toBe('OPEN');
+    // The wasm connection starts distrusted; the model goes on to WebGPU meanwhile.
+    expect(loaded.backend).toBe('webgpu');
     const remaining = openUntil - Date.now();
     expect(remaining).toBeGreaterThan(10_000);
     expect(Math.abs((restored?.retryAfterMs ?? 0) - remaining)).toBeLessThan(2000);

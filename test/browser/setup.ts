@@ -1,11 +1,12 @@
 import { deleteDB } from 'idb';
-import { beforeEach } from 'vitest';
+import { afterAll, beforeEach } from 'vitest';
 
 /**
- * Every test starts with no history: the pool's default database is shared by the whole origin,
- * so what one test measured or crashed would otherwise steer the next one's routing.
+ * Every test starts with no history, and every file leaves none behind: the pool's default
+ * database is shared by the whole origin, so what one test measured or crashed would otherwise
+ * steer the next one's routing (a pool a file creates at import reads it before any hook runs).
  */
-beforeEach(async () => {
+async function forgetHistory(): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const blocked = new Promise<void>((_, reject) => {
     timer = setTimeout(() => reject(new Error('deleting the history database was blocked for 5 s')), 5000);
@@ -15,4 +16,7 @@ beforeEach(async () => {
   } finally {
     clearTimeout(timer);
   }
-});
+}
+
+beforeEach(forgetHistory);
+afterAll(forgetHistory);

@@ -57,7 +57,7 @@ describe('HealthHistory', () => {
     expect(h.route(['webgpu', 'wasm'], 'cls', 'vision', 'worker').order).toEqual(['webgpu', 'wasm']);
   });
 
-  it('restores an open breaker with its time left, and puts its backend last until then', async () => {
+  it('keeps an open breaker with its time left, and puts its backend last until then', async () => {
     const { h, clock } = history();
     await h.ready;
     const breaker = new CircuitBreaker({ resetTimeoutMs: 30_000 }, clock);
@@ -66,7 +66,10 @@ describe('HealthHistory', () => {
     h.recordCrash('worker', 'webgpu');
 
     clock.time += 10_000;
-    const restored = CircuitBreaker.restore(h.breakerFor('worker', 'webgpu'), { resetTimeoutMs: 30_000 }, clock);
+    // A new connection of this pool starts fresh: recovery sends work past its open sibling to it.
+    expect(h.breakerFor('worker', 'webgpu')).toBeNull();
+    expect(h.health().backends['worker:webgpu']?.openUntil).toBe(clock.time + 20_000);
+    const restored = CircuitBreaker.restore(breaker.toJSON(), { resetTimeoutMs: 30_000 }, clock);
     expect(restored.state).toBe('OPEN');
     expect(restored.retryAfterMs).toBe(20_000);
     expect(h.route(['webgpu', 'wasm'], 'cls', 'vision', 'worker')).toEqual({
