@@ -131,6 +131,8 @@ export class HistoryStore {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** Pruning made no room; cleared by the next write that succeeds. */
+  private prunedInVain = false;
 
   /**
    * @param requested - where history should live; `memory` never touches IndexedDB.
@@ -482,21 +484,28 @@ export class HistoryStore {
     }
   }
 
-  /** Writes the batch; when the quota is exceeded, prunes and tries once more. */
+  /**
+   * Writes the batch; when the quota is exceeded, prunes and tries once more. Once pruning made
+   * no room, the retries of the same loss do not prune again: each would delete another half of
+   * the measurements other pages still read, and free nothing the origin lacks.
+   */
   private async writeMakingRoom(db: Database, batch: Batch): Promise<void> {
     try {
       await this.writeBatch(db, batch);
     } catch (error) {
       if (nameOf(error) !== 'QuotaExceededError') throw error;
+      if (this.prunedInVain) throw stillFull(error);
       await this.prune(db);
       await this.writeBatch(db, batch).catch((again: unknown) => {
-        throw new DOMException(`${messageOf(again)} (still full after pruning)`, nameOf(again));
+        this.prunedInVain = nameOf(again) === 'QuotaExceededError';
+        throw stillFull(again);
       });
       this.setStatus(
         this.mode,
         `QuotaExceededError: pruned the failure log and the oldest half of the measurements`,
       );
     }
+    this.prunedInVain = false;
   }
 
   private async writeBatch(db: Database, batch: Batch): Promise<void> {
@@ -733,7 +742,17 @@ function messageOf(error: unknown): string {
     : String(error);
 }
 
-/** `Name: message`, the form every reason takes. */
+/** A quota error after pruning says so; any other error is left as it is. */
+function stillFull(error: unknown): unknown {
+  if (nameOf(error) !== 'QuotaExceededError') return error;
+  // Chromium's QuotaExceededError from a commit has no message at all.
+  const detail = messageOf(error);
+  const message = detail === '' ? 'still full after pruning' : `${detail} (still full after pruning)`;
+  return new DOMException(message, 'QuotaExceededError');
+}
+
+/** `Name: message`, the form every reason takes; the name alone when there is no message. */
 function describe(error: unknown): string {
-  return `${nameOf(error)}: ${messageOf(error)}`;
+  const message = messageOf(error);
+  return message === '' ? nameOf(error) : `${nameOf(error)}: ${message}`;
 }
