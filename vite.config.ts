@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 import { peerCommands } from './test/browser/peerCommands.ts';
+import { frameCommands } from './test/browser/frameCommands.ts';
 
 
 export default defineConfig({
@@ -48,7 +49,11 @@ export default defineConfig({
             screenshotFailures: false,
             provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
             instances: [{ browser: 'chromium' }],
-            commands: peerCommands,
+            // Bound to the IPv4 loopback by name: 'localhost' may resolve to ::1 alone, and the
+            // iframe tests serve their hosts from the other name of this same server, another
+            // site (Chromium resolves 'localhost' to both loopbacks itself).
+            api: { host: '127.0.0.1' },
+            commands: { ...peerCommands, ...frameCommands },
           },
         },
       },

@@ -22,6 +22,7 @@ export function statsOf(
     totalErrors: connections.reduce((sum, c) => sum + c.errors, 0),
     queued,
     tensors,
+    forgedMessages: pool.forgedMessages,
   };
 }
 

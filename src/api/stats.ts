@@ -70,6 +70,12 @@ export interface PoolStats {
   queued: number;
   /** Tensors kept inside connections, and how often they saved a copy. */
   tensors: TensorStats;
+  /**
+   * Messages in webaccel's format that reached the page's window, counted since the first
+   * iframe connection started. Hosts speak only on their own channels, so each one was forged
+   * (by another frame, or a host frame navigated elsewhere) and was ignored.
+   */
+  forgedMessages: number;
 }
 
 /** One connection's health, as `pool.health()` reports it. */

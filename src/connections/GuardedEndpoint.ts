@@ -1,15 +1,14 @@
 import type { Endpoint } from 'comlink';
 import { isHostEvent } from './hostEvents';
-import { isReady } from './handshake';
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import { toWireError } from '../errors/errorWire';
+import { hasPrototypeKey } from '../util/prototypeKeys';
 
 /** Why an incoming message was dropped. */
 export type DropReason = 'not-an-object' | 'unknown-id' | 'bad-type' | 'forbidden-key' | 'oversized';
 
 const REPLY_TYPES: readonly string[] = ['RAW', 'HANDLER'];
-const FORBIDDEN_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 type Listener = EventListenerOrEventListenerObject;
 
@@ -18,7 +17,9 @@ type Listener = EventListenerOrEventListenerObject;
  * and still waits for, reaches comlink: `null`, strings, unknown types, unknown or repeated ids
  * and objects carrying prototype keys are dropped and counted. A reply larger than the limit is
  * dropped too, and its call is answered with `MESSAGE_TOO_LARGE` at once instead of left to its
- * deadline. Host events pass to their own listener and are not comlink's business.
+ * deadline. Host events pass to their own listener and are not comlink's business; an iframe's
+ * handshake answer never gets here (its transport consumes it), so a `ready` that does is a
+ * replay or a forgery, dropped and counted like any other stranger.
  */
 export class GuardedEndpoint implements Endpoint {
   private readonly awaiting = new Set<string>();
@@ -76,7 +77,7 @@ export class GuardedEndpoint implements Endpoint {
   }
 
   private admit(data: unknown): boolean {
-    if (isHostEvent(data) || isReady(data)) return false;
+    if (isHostEvent(data)) return false;
     const reason = this.rejection(data);
     if (reason === undefined) {
       this.awaiting.delete((data as { id: string }).id);
@@ -95,7 +96,7 @@ export class GuardedEndpoint implements Endpoint {
 
   private rejection(data: unknown): DropReason | undefined {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'not-an-object';
-    if (Object.keys(data).some((key) => FORBIDDEN_KEYS.includes(key))) return 'forbidden-key';
+    if (hasPrototypeKey(data)) return 'forbidden-key';
     const { id, type } = data as { id?: unknown; type?: unknown };
     if (typeof id !== 'string' || !this.awaiting.has(id)) return 'unknown-id';
     if (typeof type !== 'string' || !REPLY_TYPES.includes(type)) return 'bad-type';

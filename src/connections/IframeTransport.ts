@@ -67,6 +67,9 @@ export class IframeTransport implements Transport {
       this.listener?.onHostEvent(data);
     } else if (isReady(data) && !this.readied) {
       this.readied = true;
+      // The handshake's answer is this transport's alone: the guard that listens after it on the
+      // same port counts every later `ready` as a replay.
+      event.stopImmediatePropagation();
       if (data.nonce === this.nonce) return;
       this.listener?.onFatal(
         new AccelError('The host iframe answered the handshake with another nonce', {

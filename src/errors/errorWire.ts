@@ -1,6 +1,7 @@
 import { AccelError, isAccelError, type AccelErrorCode } from './AccelError';
 import { isErrorCategory, type ErrorScope } from './ErrorCategory';
 import type { Backend } from '../api/types';
+import { hasPrototypeKey } from '../util/prototypeKeys';
 
 /** An error as it crosses a worker or iframe boundary: plain data, structured-clone safe. */
 export interface WireError {
@@ -30,7 +31,8 @@ export function toWireError(error: unknown, depth = 0): WireError {
     error.cause !== undefined && depth < MAX_CAUSE_DEPTH
       ? toWireError(error.cause, depth + 1)
       : undefined;
-  const base = { name: error.name, message: error.message, stack: error.stack, cause };
+  const stack = typeof error.stack === 'string' ? error.stack : undefined;
+  const base = { name: String(error.name), message: String(error.message), stack, cause };
   if (!isAccelError(error)) return { kind: 'error', ...base };
   return {
     kind: 'accel',
@@ -68,11 +70,18 @@ export function fromWireError(wire: WireError): Error {
   return error;
 }
 
-/** Whether `value` has the shape of a {@link WireError}. */
-export function isWireError(value: unknown): value is WireError {
-  if (typeof value !== 'object' || value === null) return false;
+/**
+ * Whether `value` has the shape of a {@link WireError}, down its whole cause chain: a message
+ * from another realm is only data until it passes this, and {@link fromWireError} follows every
+ * `cause` it is given. Prototype keys and chains deeper than {@link toWireError} makes are refused.
+ */
+export function isWireError(value: unknown, depth = 0): value is WireError {
+  if (typeof value !== 'object' || value === null || hasPrototypeKey(value)) return false;
   const v = value as Record<string, unknown>;
-  return (v.kind === 'accel' || v.kind === 'error') && typeof v.message === 'string';
+  if (v.kind !== 'accel' && v.kind !== 'error') return false;
+  if (typeof v.message !== 'string' || typeof v.name !== 'string') return false;
+  if (v.stack !== undefined && typeof v.stack !== 'string') return false;
+  return v.cause === undefined || (depth < MAX_CAUSE_DEPTH && isWireError(v.cause, depth + 1));
 }
 
 function describe(value: unknown): string {

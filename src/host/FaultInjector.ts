@@ -3,8 +3,13 @@ import type { OrtRuntime } from './loadRuntime';
 import type { GpuWatch } from './GpuWatch';
 import type { HostChannel } from './HostChannel';
 
-/** Malformed traffic a page must drop: wrong shapes, unknown ids, prototype keys. */
+/**
+ * Malformed traffic a page must drop: wrong shapes, unknown ids, prototype keys, a handshake
+ * answer sent again, and host events whose error is not one.
+ */
 function garbage(): unknown[] {
+  const error = { kind: 'error', name: 'Error', message: 'forged' };
+  const deviceLost = JSON.stringify({ webaccel: 'host-event', type: 'device-lost', error });
   return [
     null,
     'hello',
@@ -13,7 +18,11 @@ function garbage(): unknown[] {
     { type: 'RAW', value: 1 },
     { id: 'no-such-call', type: 'RAW', value: { outputs: {} } },
     JSON.parse('{"id":"x","type":"RAW","__proto__":{"polluted":true}}'),
+    { id: 'x', type: 'RAW', constructor: { prototype: { polluted: true } } },
     { webaccel: 'host-event', type: 'bogus' },
+    { webaccel: 'ready', nonce: 'a-handshake-answer-sent-again' },
+    { webaccel: 'host-event', type: 'uncaught-error', error: { ...error, cause: null } },
+    JSON.parse(`{${deviceLost.slice(1, -1)},"__proto__":{"polluted":true}}`),
   ];
 }
 

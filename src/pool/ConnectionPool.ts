@@ -8,6 +8,7 @@ import type { HostEvent } from '../connections/hostEvents';
 import type { HostCapabilities } from '../connections/protocol';
 import { WorkerTransport } from '../connections/WorkerTransport';
 import { IframeTransport } from '../connections/IframeTransport';
+import { ForgeryWatch } from '../connections/ForgeryWatch';
 import { AccelError, isAccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
 import type { HealthHistory } from '../history/HealthHistory';
@@ -32,6 +33,8 @@ export class ConnectionPool {
   private readonly missing = new Map<Backend, BackendFailure>();
   private closed = false;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
+  /** Watches the page's window once the pool has an iframe connection. */
+  private forgeries: ForgeryWatch | undefined;
 
   constructor(
     private readonly options: ResolvedPoolOptions,
@@ -46,6 +49,11 @@ export class ConnectionPool {
   /** Backends found missing, with the reason. */
   get capabilityFailures(): BackendFailure[] {
     return [...this.missing.values()];
+  }
+
+  /** Messages in webaccel's format that reached the page's window, where no host posts. */
+  get forgedMessages(): number {
+    return this.forgeries?.count ?? 0;
   }
 
   /** The failure recorded for a backend found missing, if it was. */
@@ -151,6 +159,7 @@ export class ConnectionPool {
   closeAll(error: AccelError): void {
     this.closed = true;
     clearInterval(this.idleTimer);
+    this.forgeries?.dispose();
     for (const slot of this.allSlots()) slot.connection?.close(error);
   }
 
@@ -227,6 +236,7 @@ export class ConnectionPool {
 
   private createConnection(slot: Slot): Connection {
     const name = `webaccel ${slot.id}`;
+    if (slot.kind === 'iframe') this.forgeries ??= new ForgeryWatch(window);
     const transport =
       slot.kind === 'iframe'
         ? new IframeTransport(name, this.options.hostIframeUrl)

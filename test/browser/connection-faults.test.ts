@@ -144,9 +144,10 @@ describe('a worker connection that dies', () => {
 });
 
 describe('malformed traffic on a connection\'s channel', () => {
-  it('drops and counts null, strings, unknown types and ids, prototype keys and replayed replies; no call resolves from them', async () => {
+  it('drops and counts null, strings, unknown types and ids, prototype keys, malformed host events and replayed replies; no call resolves from them', async () => {
     pool = faultPool(QUICK);
     const { handle, feeds, golden } = await loadGolden(pool);
+    const reports = record(pool, 'connection:error');
 
     await inject(pool, { kind: 'send-garbage' });
     await inject(pool, { kind: 'replay-last-reply' });
@@ -154,7 +155,9 @@ describe('malformed traffic on a connection\'s channel', () => {
     await delay(50);
 
     for (const outputs of results) expectGolden(outputs, golden);
-    expect(pool.stats().connections[0]!.droppedMessages).toBe(9);
+    expect(pool.stats().connections[0]!.droppedMessages).toBe(13);
+    expect(reports).toEqual([]);
+    expect(slotOf(pool).connection!.state).toBe('ready');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
