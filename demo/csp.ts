@@ -4,6 +4,7 @@
  * violation the page reports is collected; the smoke run requires none.
  */
 import { createResourcePool } from '../src/index';
+import { INTERNALS } from '../src/api/internals';
 import { CATALOG, demoInputs } from './models';
 
 /** What the page publishes for the smoke run. */
@@ -12,6 +13,8 @@ export interface CspReport {
   policyEnforced: boolean;
   violations: string[];
   runs: number;
+  /** Whether a call made after its worker closed itself was recovered with the right output. */
+  recovered: boolean;
   failures: string[];
 }
 
@@ -45,7 +48,13 @@ async function policyEnforced(): Promise<boolean> {
 async function main(): Promise<CspReport> {
   const enforced = await policyEnforced();
   const inputs = await demoInputs();
-  const pool = createResourcePool({ priority: ['webnn', 'wasm'], heartbeatIntervalMs: 100, heartbeatTimeoutMs: 2_000 });
+  const pool = createResourcePool({
+    priority: ['webnn', 'wasm'],
+    heartbeatIntervalMs: 100,
+    heartbeatTimeoutMs: 2_000,
+    // Lets this page crash a worker for real, to show recovery works under the policy too.
+    faultInjection: true,
+  });
   const failures: string[] = [];
   let runs = 0;
   for (const connectionKind of ['worker', 'iframe'] as const) {
@@ -60,7 +69,35 @@ async function main(): Promise<CspReport> {
       }
     }
   }
+  const recovered = await recoverFromCrash(pool, inputs, failures);
   await pool.dispose();
   document.querySelector('#status')!.textContent = `Done: ${runs} runs, ${violations.length} violations`;
-  return { policyEnforced: enforced, violations, runs, failures };
+  return { policyEnforced: enforced, violations, runs, recovered, failures };
+}
+
+/**
+ * The first worker closes itself (no event reaches the page); the next call must still give the
+ * right output, recovered on a fresh worker once the heartbeat finds the silence.
+ */
+async function recoverFromCrash(
+  pool: ReturnType<typeof createResourcePool>,
+  inputs: Awaited<ReturnType<typeof demoInputs>>,
+  failures: string[],
+): Promise<boolean> {
+  const model = CATALOG[0]!;
+  try {
+    const handle = await pool.getModel({ type: model.type, name: model.id, source: model.url });
+    const crashed = pool.stats().connections.find((c) => c.kind === 'worker' && c.backend === 'wasm' && c.models > 0);
+    if (crashed === undefined) throw new Error('no wasm worker holds the model');
+    await pool[INTERNALS].injectFault(crashed.id, { kind: 'close-self' });
+    const ok = model.check(await handle.run(await model.feeds(inputs))).ok;
+    const drops = pool.health().connections[crashed.id]?.factors.connectionDrops ?? 0;
+    if (!ok) failures.push(`${model.id} after a crash: wrong output`);
+    if (drops === 0) failures.push(`${model.id} after a crash: the crash went unnoticed`);
+    handle.release();
+    return ok && drops > 0;
+  } catch (error) {
+    failures.push(`${model.id} after a crash: ${String(error)}`);
+    return false;
+  }
 }

@@ -44,10 +44,11 @@ const csp = await withDemoPage('/demo/csp.html', async (page) => {
   await page.waitForFunction(() => window.webaccelCsp !== undefined, undefined, { timeout: 60_000 });
   return page.evaluate(() => window.webaccelCsp);
 });
-const cspOk = csp.policyEnforced && csp.violations.length === 0 && csp.failures.length === 0 && csp.runs === 4;
+const cspOk = csp.policyEnforced && csp.violations.length === 0 && csp.failures.length === 0 && csp.runs === 4 && csp.recovered;
 console.log(
   `strict CSP page (policy ${csp.policyEnforced ? 'in force: eval refused' : 'NOT in force'}): ` +
-    `${csp.runs} runs in workers and iframes, ${csp.violations.length} violations` +
+    `${csp.runs} runs in workers and iframes, ${csp.recovered ? 'a crashed worker recovered' : 'NO recovery'}, ` +
+    `${csp.violations.length} violations` +
     [...csp.violations, ...csp.failures].map((line) => `\n  ${line}`).join(''),
 );
 
