@@ -287,7 +287,11 @@ export class ResourcePool implements ModelOwner {
     if (handle === undefined) throw new Error(`Model ${entry.name} has no handle`);
     if (onProgress !== undefined) entry.progressListeners.add(onProgress);
     try {
-      return await raceCall(handle, { signal, onTimeout: () => abortError(signal), onAbort: () => abortError(signal) });
+      const ready = await raceCall(handle, { signal, onTimeout: () => abortError(signal), onAbort: () => abortError(signal) });
+      // The load may have finished (its warm-up's failure is only reported) just as the pool
+      // was disposed: a handle to a disposed pool is no answer.
+      if (this.disposed) throw disposedError();
+      return ready;
     } catch (error) {
       if (signal?.aborted === true) this.release(entry);
       else entry.references -= 1;

@@ -31,6 +31,13 @@ const RULES: readonly Rule[] = [
     code: 'INVALID_FEEDS',
   },
   {
+    // Only the page's feeds can fail to clone on their way to a connection (a function inside
+    // an array, a buffer the caller detached meanwhile): the pool's own messages are plain data.
+    test: /DataCloneError|could not be cloned/i,
+    category: ErrorCategory.INVALID_INPUT,
+    code: 'INVALID_FEEDS',
+  },
+  {
     test: /device (is |was )?lost|device.*destroyed|instance dropped|gpu device .*lost/i,
     category: ErrorCategory.BROWSER_CRASH,
     code: 'DEVICE_LOST',

@@ -27,6 +27,7 @@ import {
 } from './callErrors';
 import { toCallFeeds, zeroFeeds, type CallFeeds } from './callFeeds';
 import { sleep } from '../util/sleep';
+import { report } from '../util/report';
 import { raceCall } from '../util/raceCall';
 import type { ConnectionPool } from './ConnectionPool';
 import { rankSlots } from './Router';
@@ -290,7 +291,9 @@ export class CallExecutor {
 
   private async ensureLoaded(connection: Connection, call: Call): Promise<ModelInfo> {
     const { entry, precision } = call;
-    if (entry.released) throw releasedError(entry);
+    // A released model loads nowhere new, but calls made before the release (runs carry feeds)
+    // finish first, on whichever connection recovery gives them.
+    if (entry.released && call.feeds === undefined) throw releasedError(entry);
     const bytes = await this.withinDeadline(call, this.bytesFor(call));
     return this.withinDeadline(
       call,
@@ -308,7 +311,14 @@ export class CallExecutor {
         sha256: entry.sha256Of(precision),
         policy: { allowDataUrls: this.options.allowDataUrls },
         onProgress: (progress) => {
-          for (const listener of entry.progressListeners) listener(progress);
+          // One caller's listener must not break a download other callers share.
+          for (const listener of entry.progressListeners) {
+            try {
+              listener(progress);
+            } catch (error) {
+              report(error);
+            }
+          }
           this.events.emit('model:progress', { model: entry.name, ...progress });
         },
       }),

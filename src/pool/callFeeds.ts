@@ -7,11 +7,20 @@ import { TensorHandle } from '../tensors/TensorHandle';
 /** A call's feeds: data ready to cross, or handles of tensors kept in a connection. */
 export type CallFeeds = Record<string, WireTensor | TensorHandle>;
 
-/** Feeds as a call carries them: handles as they are, tensors as plain data. */
+/**
+ * Feeds as a call carries them: handles as they are, tensors as a copy of their data taken now.
+ * The caller may reuse its buffers as soon as `run()` returns: a call that waits in a queue, and
+ * every retry of it, sends the data as it was when the call was made.
+ */
 export function toCallFeeds(feeds: Feeds): CallFeeds {
   const out: CallFeeds = {};
   for (const [name, feed] of Object.entries(feeds)) {
-    out[name] = feed instanceof TensorHandle ? feed : toWireTensor(feed);
+    if (feed instanceof TensorHandle) {
+      out[name] = feed;
+      continue;
+    }
+    const wire = toWireTensor(feed);
+    out[name] = { ...wire, data: wire.data.slice() as typeof wire.data };
   }
   return out;
 }

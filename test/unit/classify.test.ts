@@ -9,6 +9,7 @@ const cases: [string, unknown, string, string][] = [
   ['a wrong data type', new Error('Unexpected input data type. Actual: (tensor(int32)) , expected: (tensor(float))'), 'INVALID_INPUT', 'caller'],
   ['an input too small for a kernel', new Error("Non-zero status code returned while running Conv node. Name:'Conv_3' Status Message: Invalid input shape: {100}"), 'INVALID_INPUT', 'caller'],
   ['a missing feed', new Error("input 'x' is missing in 'feeds'."), 'INVALID_INPUT', 'caller'],
+  ['a feed the browser cannot clone', new DOMException("Failed to execute 'postMessage' on 'Worker': () => 0 could not be cloned.", 'DataCloneError'), 'INVALID_INPUT', 'caller'],
   ['a missing kernel', new Error('Failed to find kernel for GridSample(16) (node:GridSample_0)'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
   ['no implementation', new Error('Could not find an implementation for ConvInteger(10) node with name'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
   ['a shader beyond the WebGPU limits', new Error('failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: shader_helper.cc:354 numbers_storage_buffers_ <= limits_.maxStorageBuffersPerShaderStage was false. Too many storage buffers in shader. Current: 11, Max is 10'), 'UNSUPPORTED_OPERATION', 'model-on-backend'],
