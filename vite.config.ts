@@ -60,6 +60,18 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Builds dist/ and loads it, unbundled, into plain pages; it starts Chromium itself.
+          name: 'dist',
+          include: ['test/dist/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          sequence: { groupOrder: 3 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           // The same Chromium without --enable-unsafe-webgpu: requestAdapter() returns null, a
           // browser with no WebGPU adapter, for real.
           name: 'no-webgpu',

@@ -1,4 +1,6 @@
 export { createResourcePool } from './api/createResourcePool';
+export { DEFAULT_POOL_PARAMETERS, getDefaultPool } from './api/defaultPool';
+export type { DefaultPoolConfig } from './api/defaultPool';
 export { ResourcePool } from './api/ResourcePool';
 export { ModelHandle } from './api/ModelHandle';
 export { DEFAULT_POOL_OPTIONS } from './api/options';
@@ -47,5 +49,10 @@ export { ErrorCategory, ERROR_CATEGORIES, MESSAGING, isErrorCategory } from './e
 export type { ErrorScope } from './errors/ErrorCategory';
 export { classify } from './errors/classify';
 export { TensorHandle, isTensorHandle } from './tensors/TensorHandle';
+/**
+ * onnxruntime-common's `Tensor`, the class the pool's results are, re-exported so that pages
+ * using the script-tag build can make feeds without importing it.
+ */
+export { Tensor } from 'onnxruntime-common';
 export type { TensorStats } from './tensors/TensorStore';
 export type { HostCapabilities, ValueInfo } from './connections/protocol';

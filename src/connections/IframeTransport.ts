@@ -1,5 +1,6 @@
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
+import { hostIframeUrl } from './bundledHosts';
 import { isReady } from './handshake';
 import { isHostEvent } from './hostEvents';
 import type { Transport, TransportListener } from './Transport';
@@ -20,7 +21,8 @@ export class IframeTransport implements Transport {
 
   /**
    * @param name - the frame's name, shown in the browser's developer tools.
-   * @param url - where the host page is served; by default the bundler's copy of it.
+   * @param url - where the host page is served; by default the bundler's copy of it, or the one
+   *   beside the prebuilt script.
    */
   constructor(name: string, url?: string | URL) {
     const channel = new MessageChannel();
@@ -33,7 +35,7 @@ export class IframeTransport implements Transport {
     this.realm.setAttribute('sandbox', 'allow-scripts');
     this.realm.setAttribute('aria-hidden', 'true');
     this.realm.style.display = 'none';
-    this.realm.src = String(url ?? new URL('../host/iframe.html', import.meta.url));
+    this.realm.src = String(url ?? hostIframeUrl());
     this.realm.addEventListener('load', () => this.hello(channel.port2), { once: true });
     document.body.append(this.realm);
   }

@@ -1,5 +1,6 @@
 import { AccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
+import { startHostWorker } from './bundledHosts';
 import { isHostEvent } from './hostEvents';
 import type { Transport, TransportListener } from './Transport';
 
@@ -12,13 +13,12 @@ export class WorkerTransport implements Transport {
 
   /**
    * @param name - shown in the browser's developer tools.
-   * @param url - where the host script is served; by default the bundler's copy of it.
+   * @param url - where the host script is served; by default the bundler's copy of it, or the
+   *   one beside the prebuilt script.
    */
   constructor(name: string, url?: string | URL) {
     this.endpoint =
-      url === undefined
-        ? new Worker(new URL('../host/worker.ts', import.meta.url), { type: 'module', name })
-        : new Worker(url, { type: 'module', name });
+      url === undefined ? startHostWorker(name) : new Worker(url, { type: 'module', name });
     this.endpoint.addEventListener('error', this.onError);
     this.endpoint.addEventListener('messageerror', this.onMessageError);
     this.endpoint.addEventListener('message', this.onMessage);

@@ -8,6 +8,7 @@ import type { HostEvent } from '../connections/hostEvents';
 import type { HostCapabilities } from '../connections/protocol';
 import { WorkerTransport } from '../connections/WorkerTransport';
 import { IframeTransport } from '../connections/IframeTransport';
+import { runtimeWasmPaths } from '../connections/bundledHosts';
 import { ForgeryWatch } from '../connections/ForgeryWatch';
 import { AccelError, isAccelError } from '../errors/AccelError';
 import { ErrorCategory } from '../errors/ErrorCategory';
@@ -251,7 +252,7 @@ export class ConnectionPool {
       loadTimeoutMs: this.options.loadTimeoutMs,
       faultInjection: this.options.faultInjection,
       maxMessageBytes: this.options.maxMessageMb * 2 ** 20,
-      wasmPaths: this.options.wasmPaths,
+      wasmPaths: this.options.wasmPaths ?? runtimeWasmPaths(),
       numThreads: this.options.numThreads,
     }, {
       onClosed: (closed, error) => this.onClosed(slot, closed, error),
