@@ -208,7 +208,7 @@ export class ResourcePool implements ModelOwner {
   }
 
   /**
-   * Health in the seed's terms: overall score, open and half-open circuits, each connection's
+   * Health in the WebNN/WebGPU resource pool's terms: overall score, open and half-open circuits, each connection's
    * score, breaker state and error rate, recovery attempts and error categories seen.
    */
   health(): PoolHealth {

@@ -18,18 +18,19 @@ export interface DefaultPoolConfig extends PoolOptions {
 }
 
 /**
- * URL query parameters that configure the default pool, the seed's switches for a page: they
- * override `window.WEBACCEL_CONFIG`, so a page can be tried another way without editing it.
+ * URL query parameters that configure the default pool, in place of the environment switches of
+ * the WebNN/WebGPU resource pool webaccel grew from: they override `window.WEBACCEL_CONFIG`, so
+ * a page can be tried another way without editing it.
  */
 export const DEFAULT_POOL_PARAMETERS = Object.freeze({
-  /** `1` creates the default pool when the script loads (the seed's `INIT_WEB_RESOURCE_POOL`). */
+  /** `1` creates the default pool when the script loads (formerly `INIT_WEB_RESOURCE_POOL`). */
   init: 'webaccel-init',
   /**
    * A backend, or a comma-separated list in order, made the pool's `priority`: the backends
-   * models without a `priority` of their own are loaded on (the seed's `FORCE_WEB_RESOURCE_POOL`).
+   * models without a `priority` of their own are loaded on (formerly `FORCE_WEB_RESOURCE_POOL`).
    */
   backend: 'webaccel-backend',
-  /** `1` turns on `lowMemory` (the seed's `RESOURCE_POOL_LOW_MEMORY`). */
+  /** `1` turns on `lowMemory` (formerly `RESOURCE_POOL_LOW_MEMORY`). */
   lowMemory: 'webaccel-low-memory',
 });
 

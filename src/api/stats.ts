@@ -92,7 +92,7 @@ export interface ConnectionHealth {
   trips: number;
 }
 
-/** The pool's health: the seed's fields in camelCase, plain and serialisable. */
+/** The pool's health: the WebNN/WebGPU resource pool's fields in camelCase, plain and serialisable. */
 export interface PoolHealth {
   /** Mean of the connections' scores; 100 with no connection. */
   overallHealthScore: number;

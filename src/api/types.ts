@@ -7,7 +7,7 @@ export type Backend = 'webgpu' | 'webnn' | 'wasm';
 /** What a model works on; it feeds routing priors and recommendations. */
 export type ModelType = 'text' | 'vision' | 'audio' | 'multimodal';
 
-/** A precision variant of a model. `fp16`, `q8`, `q4` map from the seed's 16, 8 and 4 bits. */
+/** A precision variant of a model. `fp16`, `q8`, `q4` map from the 16, 8 and 4 bits of the WebNN/WebGPU resource pool. */
 export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4';
 
 /** The kind of realm a connection runs in. */

@@ -1,8 +1,8 @@
 /**
  * What went wrong, in the vocabulary recovery decides by.
  *
- * The first ten are the seed's names. `WEBSOCKET` keeps the seed's name for faults of the
- * messaging channel between the page and a connection; {@link MESSAGING} is a clearer alias.
+ * The first ten are the WebNN/WebGPU resource pool's names. `WEBSOCKET` keeps its name for
+ * faults of the messaging channel between the page and a connection; {@link MESSAGING} is a clearer alias.
  * `INVALID_INPUT` is the caller's own mistake and `CANCELLED` the caller's own decision: neither
  * counts against a connection.
  */

@@ -9,6 +9,7 @@ import { HistoryChannel, type HistoryMessage } from './HistoryChannel';
 import { HistoryStore, type StorageMode, type StorageStatus, type StoredHistory } from './HistoryStore';
 import {
   MAX_SAMPLES,
+  MODEL_TYPES,
   healthKey,
   performanceKey,
   type BackendHealthRecord,
@@ -108,6 +109,9 @@ export interface Recommendation {
 const MIN_RUNS = 2;
 /** Failures `health().history` lists. */
 const RECENT_FAILURES = 10;
+/** What {@link HealthHistory.isFresh} judges a record by. */
+type Dated = { lastSeen: number; fingerprint: Fingerprint };
+
 const UNKNOWN: Fingerprint = { runtime: '', browser: 'unknown', browserMajor: 0, adapter: 'unknown' };
 
 /**
@@ -158,7 +162,9 @@ export class HealthHistory {
     record.count += 1;
     record.samples.push(ms);
     if (record.samples.length > MAX_SAMPLES) record.samples.shift();
-    [record.p50, record.p95] = [percentile(record.samples, 0.5), percentile(record.samples, 0.95)];
+    const sorted = [...record.samples].sort((a, b) => a - b);
+    record.p50 = percentile(sorted, 0.5);
+    record.p95 = percentile(sorted, 0.95);
     this.savePerformance(record);
   }
 
@@ -241,28 +247,11 @@ export class HealthHistory {
       (r) => r.count >= MIN_RUNS && openFor(this.lastBreaker(healthKey(r.kind, r.backend)), now) === 0,
     );
     const result: Partial<Record<ModelType, Recommendation>> = {};
-    for (const type of new Set(usable.map((r) => r.modelType))) {
-      const ofType = usable.filter((r) => r.modelType === type);
-      const winners = this.winners(ofType);
-      const tally = new Map<string, number>();
-      for (const w of winners) tally.set(healthKey(w.kind, w.backend), (tally.get(healthKey(w.kind, w.backend)) ?? 0) + 1);
-      const best = [...tally.entries()].sort((a, b) => b[1] - a[1])[0];
-      const chosen = best === undefined ? fastestOf(ofType) : winners.find((w) => healthKey(w.kind, w.backend) === best[0]);
-      if (chosen === undefined) continue;
-      result[type] = {
-        backend: chosen.backend,
-        connectionKind: chosen.kind,
-        basis: 'measured',
-        votes: best?.[1] ?? 0,
-        of: winners.length,
-        measured: [...ofType].sort((a, b) => a.p50 - b.p50).map(figure),
-      };
-    }
-    for (const type of ['text', 'vision', 'audio', 'multimodal'] as const) {
-      const prior = browserPrior(this.fingerprint.browser, type);
-      if (result[type] === undefined && prior !== undefined) {
-        result[type] = { backend: prior, connectionKind: 'worker', basis: 'browser-default', votes: 0, of: 0, measured: [] };
-      }
+    for (const type of MODEL_TYPES) {
+      const recommendation =
+        this.recommendMeasured(usable.filter((r) => r.modelType === type)) ??
+        this.browserDefault(type);
+      if (recommendation !== undefined) result[type] = recommendation;
     }
     return result;
   }
@@ -344,14 +333,14 @@ export class HealthHistory {
     return record !== undefined && this.isFresh(record) ? record.breaker : null;
   }
 
-  private performanceRecord(model: string, type: ModelType, backend: Backend, kind: ConnectionKind): PerformanceRecord {
+  private performanceRecord(
+    model: string,
+    type: ModelType,
+    backend: Backend,
+    kind: ConnectionKind,
+  ): PerformanceRecord {
     const key = performanceKey(model, backend, kind, this.fingerprint.browser);
-    const held = this.performance.get(key);
-    if (held !== undefined && this.isFresh(held)) {
-      held.lastSeen = this.clock.now();
-      return held;
-    }
-    const record: PerformanceRecord = {
+    return this.touch(this.performance, key) ?? this.create(this.performance, {
       key,
       model,
       modelType: type,
@@ -364,19 +353,12 @@ export class HealthHistory {
       p95: 0,
       lastSeen: this.clock.now(),
       fingerprint: { ...this.fingerprint },
-    };
-    this.performance.set(key, record);
-    return record;
+    });
   }
 
   private healthRecord(kind: ConnectionKind, backend: Backend): BackendHealthRecord {
     const key = healthKey(kind, backend);
-    const held = this.backends.get(key);
-    if (held !== undefined && this.isFresh(held)) {
-      held.lastSeen = this.clock.now();
-      return held;
-    }
-    const record: BackendHealthRecord = {
+    return this.touch(this.backends, key) ?? this.create(this.backends, {
       key,
       kind,
       backend,
@@ -385,8 +367,19 @@ export class HealthHistory {
       breaker: null,
       lastSeen: this.clock.now(),
       fingerprint: { ...this.fingerprint },
-    };
-    this.backends.set(key, record);
+    });
+  }
+
+  /** The fresh record held under `key`, seen now; undefined when there is none. */
+  private touch<R extends Dated>(map: Map<string, R>, key: string): R | undefined {
+    const held = map.get(key);
+    if (held === undefined || !this.isFresh(held)) return undefined;
+    held.lastSeen = this.clock.now();
+    return held;
+  }
+
+  private create<R extends Dated & { key: string }>(map: Map<string, R>, record: R): R {
+    map.set(record.key, record);
     return record;
   }
 
@@ -425,7 +418,7 @@ export class HealthHistory {
   }
 
   /** Measured under this page's runtime, browser version and adapter, within the time to live. */
-  private isFresh(record: { lastSeen: number; fingerprint: Fingerprint }): boolean {
+  private isFresh(record: Dated): boolean {
     const mine = this.fingerprint;
     const theirs = record.fingerprint;
     return (
@@ -437,10 +430,48 @@ export class HealthHistory {
     );
   }
 
+  /**
+   * Where the records of one model type point: the place most of its models ran fastest,
+   * else its single fastest record; undefined when there are none.
+   */
+  private recommendMeasured(ofType: readonly PerformanceRecord[]): Recommendation | undefined {
+    const winners = this.winners(ofType);
+    const tally = new Map<string, number>();
+    for (const w of winners) {
+      const place = healthKey(w.kind, w.backend);
+      tally.set(place, (tally.get(place) ?? 0) + 1);
+    }
+    const best = [...tally.entries()].sort((a, b) => b[1] - a[1])[0];
+    const chosen =
+      best === undefined
+        ? fastestOf(ofType)
+        : winners.find((w) => healthKey(w.kind, w.backend) === best[0]);
+    if (chosen === undefined) return undefined;
+
+    return {
+      backend: chosen.backend,
+      connectionKind: chosen.kind,
+      basis: 'measured',
+      votes: best?.[1] ?? 0,
+      of: winners.length,
+      measured: [...ofType].sort((a, b) => a.p50 - b.p50).map(figure),
+    };
+  }
+
+  private browserDefault(type: ModelType): Recommendation | undefined {
+    const backend = browserPrior(this.fingerprint.browser, type);
+    if (backend === undefined) return undefined;
+    return { backend, connectionKind: 'worker', basis: 'browser-default', votes: 0, of: 0, measured: [] };
+  }
+
   /** For each model measured more than one way, its fastest record. */
   private winners(records: readonly PerformanceRecord[]): PerformanceRecord[] {
     const byModel = new Map<string, PerformanceRecord[]>();
-    for (const record of records) byModel.set(record.model, [...(byModel.get(record.model) ?? []), record]);
+    for (const record of records) {
+      const measured = byModel.get(record.model);
+      if (measured === undefined) byModel.set(record.model, [record]);
+      else measured.push(record);
+    }
     const winners: PerformanceRecord[] = [];
     for (const measured of byModel.values()) {
       const fastest = measured.length >= 2 ? fastestOf(measured) : undefined;
@@ -473,8 +504,7 @@ function openFor(snapshot: CircuitSnapshot | null, now: number): number {
   return Math.max(0, (snapshot.openUntil ?? 0) - now);
 }
 
-/** The nearest-rank percentile of the samples. */
-function percentile(samples: readonly number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
+/** The nearest-rank percentile of samples sorted in ascending order. */
+function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
 }

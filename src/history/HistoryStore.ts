@@ -324,32 +324,32 @@ export class HistoryStore {
 
   /** The first read, whose records go to the owner. */
   private async readFirst(db: Database): Promise<StoredHistory> {
-    try {
-      const stored = await within(this.readAll(db), this.options.openTimeoutMs, 'reading');
-      if (!this.adopt(db)) return emptyHistory();
-      if (sizeOf(this.queue) > 0) this.scheduleFlush();
-      return stored;
-    } catch (error) {
-      db.close();
-      this.lose(describe(error));
-      return emptyHistory();
-    }
+    const stored = await this.readOrLose(db);
+    if (stored === undefined || !this.adopt(db)) return emptyHistory();
+
+    if (sizeOf(this.queue) > 0) this.scheduleFlush();
+    return stored;
   }
 
   /** Persistence is back: clean what is stored, write the owner's history back, go on. */
   private async resume(db: Database): Promise<void> {
-    try {
-      await within(this.readAll(db), this.options.openTimeoutMs, 'reading');
-      this.enqueueSnapshot();
-    } catch (error) {
-      db.close();
-      this.lose(describe(error));
-      return;
-    }
+    if ((await this.readOrLose(db)) === undefined) return;
+    this.enqueueSnapshot();
     if (!this.adopt(db)) return;
     await this.flush();
 
     if (this.db === db) this.setStatus('indexeddb', `resumed after ${this.reason ?? 'a loss'}`);
+  }
+
+  /** Reads every store within `openTimeoutMs`; on failure closes `db` and goes to memory. */
+  private async readOrLose(db: Database): Promise<StoredHistory | undefined> {
+    try {
+      return await within(this.readAll(db), this.options.openTimeoutMs, 'reading');
+    } catch (error) {
+      db.close();
+      this.lose(describe(error));
+      return undefined;
+    }
   }
 
   /** Makes `db` the connection, unless the store was closed meanwhile. */

@@ -1,7 +1,9 @@
-import type { Backend, ConnectionKind, ModelType } from '../api/types';
-import type { CircuitSnapshot } from '../resilience/CircuitBreaker';
+import type { Backend, ConnectionKind } from '../api/types';
+import { parseSnapshot } from '../resilience/CircuitBreaker';
+import { isCount, isPlainRecord } from '../util/plainData';
 import {
   MAX_SAMPLES,
+  MODEL_TYPES,
   healthKey,
   performanceKey,
   type BackendHealthRecord,
@@ -18,8 +20,6 @@ export const CLOCK_SKEW_MS = 60_000;
 
 const BACKENDS: readonly Backend[] = ['webgpu', 'webnn', 'wasm'];
 const KINDS: readonly ConnectionKind[] = ['worker', 'iframe'];
-const MODEL_TYPES: readonly ModelType[] = ['text', 'vision', 'audio', 'multimodal'];
-const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 const PERFORMANCE_FIELDS = [
   'key', 'model', 'modelType', 'backend', 'kind', 'count', 'errors', 'samples', 'p50', 'p95',
   'lastSeen', 'fingerprint',
@@ -69,10 +69,9 @@ export function parsePerformanceRecord(value: unknown, now: number): Performance
 }
 
 /**
- * A stored backend health record, or null, by the rules of {@link parsePerformanceRecord}. The
- * breaker snapshot is kept as stored when it is a plain object or null (`CircuitBreaker.restore`
- * checks its contents when it is used); anything else (an array, a function, a class instance)
- * makes the record corrupt.
+ * A stored backend health record, or null, by the rules of {@link parsePerformanceRecord}. Its
+ * breaker snapshot must be null or well-formed (`parseSnapshot`): routing and `health()` read its
+ * state and open-until time directly, long before any breaker is restored from it.
  */
 export function parseHealthRecord(value: unknown, now: number): BackendHealthRecord | null {
   if (!isPlainRecord(value)) return null;
@@ -83,14 +82,15 @@ export function parseHealthRecord(value: unknown, now: number): BackendHealthRec
   if (fingerprint === null || !isOneOf(backend, BACKENDS) || !isOneOf(kind, KINDS)) return null;
   if (key !== healthKey(kind, backend)) return null;
   if (!isCount(trips) || !isCount(crashes) || !isTime(lastSeen, now)) return null;
-  if (breaker !== null && !isPlainRecord(breaker)) return null;
+  const snapshot = breaker === null ? null : parseSnapshot(breaker);
+  if (breaker !== null && snapshot === null) return null;
   return {
     key,
     kind,
     backend,
     trips,
     crashes,
-    breaker: breaker as CircuitSnapshot | null,
+    breaker: snapshot,
     lastSeen,
     fingerprint,
   };
@@ -136,15 +136,6 @@ function parseFingerprint(value: unknown): Fingerprint | null {
   return { runtime, browser, browserMajor, adapter };
 }
 
-/** An object literal (or a prototype-less one) with no key that could reach a prototype. */
-function isPlainRecord(value: unknown): value is Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-
-  if (proto !== Object.prototype && proto !== null) return false;
-  return !FORBIDDEN_KEYS.some((key) => Object.hasOwn(value, key));
-}
-
 /** The named fields that are the object's own; an inherited one reads as absent. */
 function ownFields<K extends string>(value: Fields, names: readonly K[]): Record<K, unknown> {
   const fields = {} as Record<K, unknown>;
@@ -154,10 +145,6 @@ function ownFields<K extends string>(value: Fields, names: readonly K[]): Record
 
 function isOneOf<T extends string>(value: unknown, allowed: readonly T[]): value is T {
   return typeof value === 'string' && (allowed as readonly string[]).includes(value);
-}
-
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 
 function isDuration(value: unknown): value is number {

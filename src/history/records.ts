@@ -63,6 +63,9 @@ export interface FailureRecord {
   at: number;
 }
 
+/** Every model type, in the order recommendations list them. */
+export const MODEL_TYPES: readonly ModelType[] = ['text', 'vision', 'audio', 'multimodal'];
+
 /** Run times kept per performance record. */
 export const MAX_SAMPLES = 64;
 

@@ -1,3 +1,5 @@
+import { isCount, isPlainRecord } from '../util/plainData';
+
 /** Where a breaker stands: passing calls, failing them fast, or letting a few trials through. */
 export type CircuitState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
 
@@ -103,8 +105,6 @@ type Outcome = 'success' | 'failure' | 'release';
 
 const COUNT_OPTIONS = ['failureThreshold', 'halfOpenMaxTrials', 'successThreshold'] as const;
 const STATES: readonly CircuitState[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
-const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
-
 /**
  * A circuit breaker for one connection. It counts consecutive failures, fails calls fast while
  * open, and lets a bounded number of trials through once the reset time has passed.
@@ -367,7 +367,11 @@ function requirePositive(value: unknown, name: string): void {
   }
 }
 
-function parseSnapshot(value: unknown): CircuitSnapshot | null {
+/**
+ * A saved breaker state with every field of the right type, or null. Plausibility against a
+ * clock and options is {@link CircuitBreaker.restore}'s to judge.
+ */
+export function parseSnapshot(value: unknown): CircuitSnapshot | null {
   if (!isPlainRecord(value)) return null;
   const { version, state, consecutiveFailures, openUntil, isolated, trips } = value;
 
@@ -379,16 +383,4 @@ function parseSnapshot(value: unknown): CircuitSnapshot | null {
     return null;
   }
   return { version, state: state as CircuitState, consecutiveFailures, openUntil, isolated, trips };
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-
-  if (proto !== Object.prototype && proto !== null) return false;
-  return !FORBIDDEN_KEYS.some((key) => Object.hasOwn(value, key));
-}
-
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }

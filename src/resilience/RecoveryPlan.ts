@@ -18,7 +18,7 @@ export type RecoveryStrategy =
   | 'wasm';
 
 /**
- * Strategies per category, tried in order as a call keeps failing: the seed's table, ending in
+ * Strategies per category, tried in order as a call keeps failing: the WebNN/WebGPU resource pool's table, ending in
  * WebAssembly wherever another backend could help. Caller mistakes and cancellations are never
  * recovered.
  */

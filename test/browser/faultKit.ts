@@ -3,6 +3,8 @@ import { expect } from 'vitest';
 import { createResourcePool, isAccelError, type AccelError, type PoolEvents, type PoolOptions, type ResourcePool } from '../../src/index';
 import { INTERNALS } from '../../src/api/internals';
 import type { HostFault } from '../../src/connections/protocol';
+import type { Backend, ModelType } from '../../src/api/types';
+import type { Fingerprint, PerformanceRecord } from '../../src/history/records';
 import type { Slot } from '../../src/pool/Slot';
 import { catalogModel } from '../../demo/models';
 import { directRun, feedsFor } from './helpers';
@@ -81,3 +83,31 @@ export function expectGolden(actual: Record<string, Tensor>, golden: Record<stri
 }
 
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A performance record as a pool writes it to the history database: ten worker runs of `ms`
+ * each, measured under `fingerprint`, last seen at `lastSeen`.
+ */
+export function measuredRecord(
+  model: string,
+  modelType: ModelType,
+  backend: Backend,
+  ms: number,
+  fingerprint: Fingerprint,
+  lastSeen: number,
+): PerformanceRecord {
+  return {
+    key: `${model}|${backend}|worker|${fingerprint.browser}`,
+    model,
+    modelType,
+    backend,
+    kind: 'worker',
+    count: 10,
+    errors: 0,
+    samples: Array<number>(10).fill(ms),
+    p50: ms,
+    p95: ms,
+    lastSeen,
+    fingerprint,
+  };
+}

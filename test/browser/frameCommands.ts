@@ -71,8 +71,15 @@ class TargetSessions {
   /** Sends `method` to the target behind `sessionId`; resolves with its result. */
   send<T>(sessionId: string, method: string, params: object = {}): Promise<T> {
     const id = ++this.sequence;
-    const reply = new Promise<ProtocolReply>((resolve) => this.pending.set(`${sessionId}:${id}`, resolve));
-    void this.post(sessionId, id, method, params);
+    const key = `${sessionId}:${id}`;
+    const reply = new Promise<ProtocolReply>((resolve, reject) => {
+      this.pending.set(key, resolve);
+      // A message that never left gets no reply: fail the command rather than hang the test.
+      this.post(sessionId, id, method, params).catch((error: unknown) => {
+        this.pending.delete(key);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    });
     return reply.then((r) => {
       if (r.error !== undefined) throw new Error(`${method}: ${r.error.message}`);
       return r.result as T;

@@ -2,6 +2,12 @@ import type { Tensor } from 'onnxruntime-common';
 import { expect } from 'vitest';
 import { catalogModel, demoInputs, type DemoInputs } from '../../demo/models';
 
+/**
+ * The test server under its other name: `localhost` and `127.0.0.1` are different sites, so
+ * Chromium runs a frame served from here in a renderer process of its own.
+ */
+export const otherSite = `http://${location.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}:${location.port}`;
+
 let inputs: Promise<DemoInputs> | undefined;
 
 /** The demo's inputs, made once per test file. */
@@ -61,4 +67,15 @@ export async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value:
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+/** The data of the next message posted to this window that `accept` takes. */
+export function nextMessage<T>(accept: (event: MessageEvent) => boolean): Promise<T> {
+  return new Promise((resolve) => {
+    addEventListener('message', function listener(event: MessageEvent) {
+      if (!accept(event)) return;
+      removeEventListener('message', listener);
+      resolve(event.data as T);
+    });
+  });
 }

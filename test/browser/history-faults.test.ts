@@ -10,11 +10,12 @@ import {
   type PoolOptions,
   type ResourcePool,
 } from '../../src/index';
+import type { Backend } from '../../src/api/types';
 import type { FailureRecord, Fingerprint, PerformanceRecord } from '../../src/history/records';
 import type { CircuitSnapshot } from '../../src/resilience/CircuitBreaker';
 import { catalogModel } from '../../demo/models';
 import type { DatabaseOutcome } from './fixtures/peer';
-import { delay, expectGolden, record } from './faultKit';
+import { delay, expectGolden, measuredRecord, record } from './faultKit';
 import { directRun, feedsFor, maxAbsDiff } from './helpers';
 
 /**
@@ -525,19 +526,8 @@ type Planted = [store: 'performance' | 'health' | 'failures', value: unknown][];
  */
 function plantRecords(fingerprint: Fingerprint, now: number): { corrupt: Planted; valid: Planted } {
   const tomorrow = now + 86_400_000;
-  const performance = (model: string, backend: string, ms: number, extra: object = {}) => ({
-    key: `${model}|${backend}|worker|${fingerprint.browser}`,
-    model,
-    modelType: 'text',
-    backend,
-    kind: 'worker',
-    count: 10,
-    errors: 0,
-    samples: Array(10).fill(ms),
-    p50: ms,
-    p95: ms,
-    lastSeen: now,
-    fingerprint,
+  const performance = (model: string, backend: Backend, ms: number, extra: object = {}) => ({
+    ...measuredRecord(model, 'text', backend, ms, fingerprint, now),
     ...extra,
   });
   const health = (backend: string, extra: object = {}) => ({

@@ -2,9 +2,9 @@ import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commands } from 'vitest/browser';
 import { createResourcePool, type PoolHealth, type ResourcePool } from '../../src/index';
-import type { Fingerprint, PerformanceRecord } from '../../src/history/records';
+import type { Fingerprint } from '../../src/history/records';
 import { catalogModel } from '../../demo/models';
-import { delay, inject, record, slotOf } from './faultKit';
+import { delay, inject, measuredRecord, record, slotOf } from './faultKit';
 import { directRun, feedsFor, maxAbsDiff } from './helpers';
 
 /**
@@ -166,21 +166,7 @@ describe('history written under another version', () => {
     const db = await openDB('webaccel');
     for (const [model, modelType, fingerprint] of stale) {
       for (const [backend, ms] of [['wasm', 1], ['webgpu', 500]] as const) {
-        const row: PerformanceRecord = {
-          key: `${model}|${backend}|worker|${mine.browser}`,
-          model,
-          modelType,
-          backend,
-          kind: 'worker',
-          count: 10,
-          errors: 0,
-          samples: Array(10).fill(ms),
-          p50: ms,
-          p95: ms,
-          lastSeen: now - 1000,
-          fingerprint,
-        };
-        await db.put('performance', row);
+        await db.put('performance', measuredRecord(model, modelType, backend, ms, fingerprint, now - 1000));
       }
     }
     db.close();

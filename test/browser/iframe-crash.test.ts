@@ -4,15 +4,11 @@ import type { PoolEvents, ResourcePool } from '../../src/index';
 import { createResourcePool } from '../../src/index';
 import { catalogModel } from '../../demo/models';
 import { delay, expectGolden, record, slotOf } from './faultKit';
-import { directRun, expectSameOutputs, feedsFor } from './helpers';
+import { directRun, expectSameOutputs, feedsFor, nextMessage, otherSite } from './helpers';
 import type { Lab } from './fixtures/crash-lab';
 import type { TargetSummary } from './frameCommands';
 
-/**
- * The page and its iframe hosts on two sites of one server: `localhost` and `127.0.0.1` are
- * different sites, so Chromium runs the hosts in a renderer process of their own.
- */
-const otherSite = `http://${location.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}:${location.port}`;
+/** The iframe hosts on the other site of the test server: out of the page's renderer process. */
 const hostIframeUrl = `${otherSite}/test/browser/fixtures/iframe-host.html`;
 const impostorUrl = `${otherSite}/test/browser/fixtures/impostor.html`;
 const labUrl = new URL('/test/browser/fixtures/crash-lab.html', location.origin).href;
@@ -154,14 +150,9 @@ describe('an iframe connection navigated away', () => {
     const recoveries = record(pool, 'recovery:attempt');
     const reports = record(pool, 'connection:error');
     const prototypeKeys = Object.getOwnPropertyNames(Object.prototype);
-    const impostorDone = new Promise<number>((resolve) => {
-      addEventListener('message', function done(event: MessageEvent) {
-        const data = event.data as { impostor?: string; posted?: number } | null;
-        if (data?.impostor !== 'done') return;
-        removeEventListener('message', done);
-        resolve(data.posted ?? -1);
-      });
-    });
+    const impostorDone = nextMessage<{ posted?: number }>((event) => event.data?.impostor === 'done').then(
+      (data) => data.posted ?? -1,
+    );
 
     const before = framed.run(feeds);
     frame.src = impostorUrl;

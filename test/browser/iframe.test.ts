@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResourcePool, type ResourcePool } from '../../src/index';
 import { CATALOG, catalogModel } from '../../demo/models';
-import { directRun, expectSameOutputs, feedsFor } from './helpers';
+import { directRun, expectSameOutputs, feedsFor, nextMessage, otherSite } from './helpers';
 import { delay, expectGolden, faultPool, inject, loadGolden, record, slotOf } from './faultKit';
 
 /** The host page, with the shim vitest's browser mode needs (see the fixture). */
 const hostIframeUrl = '/test/browser/fixtures/iframe-host.html';
 /** The same page from another site of the same server, so that it runs out of process. */
-const otherSite = `http://${location.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}:${location.port}`;
 const crossSiteHostUrl = `${otherSite}${hostIframeUrl}`;
 
 /**
@@ -32,23 +31,27 @@ const ATTACKER = `<script>
   });
 </script>`;
 
-/** Adds the attacker frame; resolves with a way to command it and await its answer. */
-async function attackerFrame(): Promise<(command: object) => Promise<Record<string, unknown>>> {
+/** Appends a frame sandboxed with `allow-scripts` only; resolves once its content has loaded. */
+async function sandboxedFrame(content: { src: string } | { srcdoc: string }): Promise<HTMLIFrameElement> {
   const frame = document.createElement('iframe');
   frame.setAttribute('sandbox', 'allow-scripts');
-  frame.srcdoc = ATTACKER;
+  Object.assign(frame, content);
   const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
   document.body.append(frame);
   await loaded;
-  return (command) =>
-    new Promise((resolve) => {
-      addEventListener('message', function answer(event: MessageEvent) {
-        if (event.source !== frame.contentWindow || typeof event.data?.attacker !== 'string') return;
-        removeEventListener('message', answer);
-        resolve(event.data as Record<string, unknown>);
-      });
-      frame.contentWindow!.postMessage(command, '*');
-    });
+  return frame;
+}
+
+/** Adds the attacker frame; resolves with a way to command it and await its answer. */
+async function attackerFrame(): Promise<(command: object) => Promise<Record<string, unknown>>> {
+  const frame = await sandboxedFrame({ srcdoc: ATTACKER });
+  return (command) => {
+    const answer = nextMessage<Record<string, unknown>>(
+      (event) => event.source === frame.contentWindow && typeof event.data?.attacker === 'string',
+    );
+    frame.contentWindow!.postMessage(command, '*');
+    return answer;
+  };
 }
 
 /** The page's frame index of `frame`, as another frame finds it through `parent.frames`. */
@@ -190,12 +193,7 @@ describe('traffic that does not come from the host on its own channel', () => {
   });
 
   it('leaves a hello from another frame unanswered and the handshake to the page, on a host served from another site', async () => {
-    const host = document.createElement('iframe');
-    host.setAttribute('sandbox', 'allow-scripts');
-    host.src = crossSiteHostUrl;
-    const loaded = new Promise((resolve) => host.addEventListener('load', resolve, { once: true }));
-    document.body.append(host);
-    await loaded;
+    const host = await sandboxedFrame({ src: crossSiteHostUrl });
     const attacker = await attackerFrame();
 
     const attack = await attacker({ do: 'hello', index: frameIndex(host) });

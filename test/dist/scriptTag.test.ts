@@ -22,6 +22,8 @@ const MODEL_PATH = '/models/ocr-cls.onnx';
 const OUTPUT = 'softmax_0.tmp_0';
 const DIMS = [1, 3, 48, 192];
 const PIXELS = Array.from({ length: 3 * 48 * 192 }, (_, i) => Math.fround(Math.sin(i * 0.37)));
+/** What a page needs to run the model: functions evaluated there see none of this file's names. */
+const INPUT = { modelUrl: MODEL_PATH, outputName: OUTPUT, pixels: PIXELS, dims: DIMS };
 
 const CONFIG = `<script>window.WEBACCEL_CONFIG = { storage: 'memory' };</script>`;
 const PAGES: Record<string, string> = {
@@ -73,8 +75,7 @@ describe('the prebuilt dist/', () => {
     const { page, requested } = opened;
     const atLoad = [...requested];
 
-    const input = { modelUrl: MODEL_PATH, pixels: PIXELS, dims: DIMS };
-    const result = await page.evaluate(runThroughGlobal, input);
+    const result = await page.evaluate(runThroughGlobal, INPUT);
 
     // The page loads the coordinator alone; hosts, and the runtime, come when a model is asked for.
     expect(atLoad.map(path)).toEqual(['/app/script-tag.html', '/dist/webaccel.iife.js']);
@@ -95,8 +96,7 @@ describe('the prebuilt dist/', () => {
     await page.waitForFunction(() => 'webaccelModule' in window);
     const atLoad = [...requested];
 
-    const input = { modelUrl: MODEL_PATH, pixels: PIXELS, dims: DIMS };
-    const { databasesBefore, databasesAfter, output } = await page.evaluate(async ({ modelUrl, pixels, dims }) => {
+    const { databasesBefore, databasesAfter, output } = await page.evaluate(async ({ modelUrl, outputName, pixels, dims }) => {
       const { webaccelModule: webaccel } = window as unknown as { webaccelModule: typeof import('../../src/index') };
       // A pool opens its history database at once: none open means none was created.
       const databasesBefore = (await indexedDB.databases()).map((database) => database.name);
@@ -110,9 +110,8 @@ describe('the prebuilt dist/', () => {
       const outputs = await model.run({ x: new webaccel.Tensor('float32', Float32Array.from(pixels), dims) });
       const databasesAfter = (await indexedDB.databases()).map((database) => database.name);
       await pool.dispose();
-      const output = Array.from(outputs['softmax_0.tmp_0']!.data as Float32Array);
-      return { databasesBefore, databasesAfter, output };
-    }, input);
+      return { databasesBefore, databasesAfter, output: Array.from(outputs[outputName]!.data as Float32Array) };
+    }, INPUT);
 
     expect(databasesBefore).toEqual([]);
     expect(databasesAfter).toEqual(['webaccel']);
@@ -129,9 +128,8 @@ describe('the prebuilt dist/', () => {
     const tab = opened.page;
 
     const result = await tab.evaluate(runThroughGlobal, {
+      ...INPUT,
       modelUrl: `${site.origin}${MODEL_PATH}`,
-      pixels: PIXELS,
-      dims: DIMS,
       priority: ['wasm'] as Backend[],
     });
 
@@ -177,6 +175,7 @@ describe('the prebuilt dist/', () => {
 /** Runs the model through `WebAccel.pool` in a worker and in an iframe; runs in the page. */
 async function runThroughGlobal(input: {
   modelUrl: string;
+  outputName: string;
   pixels: number[];
   dims: number[];
   priority?: Backend[];
@@ -197,7 +196,7 @@ async function runThroughGlobal(input: {
     runs[kind] = {
       backend: model.backend,
       kind: ran.length === 1 ? kind : `${ran.length} ${kind} connections ran`,
-      output: Array.from(outputs['softmax_0.tmp_0']!.data as Float32Array),
+      output: Array.from(outputs[input.outputName]!.data as Float32Array),
     };
   }
   const storage = pool.health().history.storage.mode;
